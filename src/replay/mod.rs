@@ -1,0 +1,1 @@
+//! The session-replay harness: MTA side of the milter protocol.
