@@ -2,4 +2,10 @@
 //!
 //! Data flows one way: milter callback → session facts → checks → verdict.
 
+pub mod checks;
+pub mod config;
+pub mod net;
+pub mod policy;
 pub mod replay;
+pub mod session;
+pub mod verdict;

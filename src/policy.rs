@@ -1,0 +1,433 @@
+//! The stage runner: runs a stage's checks in config order, holds early hits until
+//! the first RCPT, applies shadow mode and error policy, and logs one line per decision.
+
+use crate::checks::{self, Check, CheckError, Finding};
+use crate::config::{CheckCommon, Config, Mode, OnError};
+use crate::session::{Held, Session, Stage};
+use crate::verdict::{Reply, Verdict};
+use std::sync::Arc;
+use std::time::Instant;
+
+struct Bound {
+    check: Box<dyn Check>,
+    common: CheckCommon,
+}
+
+/// What the milter does at end of message.
+#[derive(Debug, Default, Eq, PartialEq)]
+pub struct EomOutcome {
+    /// Final verdict for the message.
+    pub verdict: Option<Verdict>,
+    /// Recipients to remove with delete_recipient.
+    pub delete_rcpts: Vec<String>,
+}
+
+/// The configured checks, ready to run. Built once per config; shared by sessions.
+pub struct Policy {
+    config: Arc<Config>,
+    checks: Vec<Bound>,
+    by_stage: [Vec<usize>; Stage::ALL.len()],
+}
+
+impl Policy {
+    /// Builds every enabled check, in the order the config file lists them.
+    pub fn new(config: Arc<Config>) -> Self {
+        let registry = checks::registry();
+        let mut names: Vec<&str> = config.check_order.iter().map(String::as_str).collect();
+        // Checks configured only by default (not in the file) come after, in registry order.
+        for r in registry {
+            if !names.contains(&r.name) {
+                names.push(r.name);
+            }
+        }
+        let mut checks = Vec::new();
+        for name in names {
+            let Some(reg) = registry.iter().find(|r| r.name == name) else {
+                continue;
+            };
+            let (Some(check), Some((common, _))) = ((reg.build)(&config), (reg.common)(&config))
+            else {
+                continue;
+            };
+            checks.push(Bound { check, common });
+        }
+        let mut by_stage: [Vec<usize>; Stage::ALL.len()] = Default::default();
+        for (i, b) in checks.iter().enumerate() {
+            by_stage[b.check.stage().index()].push(i);
+        }
+        Policy {
+            config,
+            checks,
+            by_stage,
+        }
+    }
+
+    /// The config this policy was built from.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// True if any check runs at `stage` (so the milter negotiates it).
+    pub fn uses_stage(&self, stage: Stage) -> bool {
+        !self.by_stage[stage.index()].is_empty()
+    }
+
+    /// Marks trusted and authenticated clients, which skip all checks.
+    pub fn classify_client(&self, session: &mut Session) {
+        let trusted = session
+            .client_addr
+            .is_some_and(|ip| self.config.trusted.iter().any(|n| n.contains(ip)));
+        if trusted && !session.trusted {
+            session.trusted = true;
+            log_skip(session, "trusted network");
+        }
+    }
+
+    /// Notes an authenticated client (from `{auth_authen}`, known at MAIL).
+    pub fn note_auth(&self, session: &mut Session) {
+        if let Some(user) = session
+            .macros
+            .get("{auth_authen}")
+            .filter(|u| !u.is_empty())
+        {
+            session.auth = Some(user.clone());
+            if self.config.policy.skip_authenticated && !session.trusted {
+                session.trusted = true;
+                log_skip(session, "authenticated client");
+            }
+        }
+    }
+
+    /// Runs the checks of `stage` and decides what the milter answers.
+    pub async fn run(&self, stage: Stage, session: &mut Session) -> Verdict {
+        if session.trusted || session.accepted || session.tx.accepted {
+            return Verdict::Continue;
+        }
+        if stage == Stage::Rcpt {
+            if let Some(v) = self.enforce_held(session) {
+                return v;
+            }
+        }
+        for &i in &self.by_stage[stage.index()] {
+            let bound = &self.checks[i];
+            let started = Instant::now();
+            let result = bound.check.check(session).await;
+            let elapsed_us = started.elapsed().as_micros() as u64;
+            let (verdict, reason) = match result {
+                Ok(Finding::Pass) => {
+                    tracing::debug!(
+                        session = %session.id, stage = %stage, check = bound.check.name(),
+                        elapsed_us, "pass"
+                    );
+                    continue;
+                }
+                Ok(Finding::Hit(hit)) => {
+                    let action = hit.action.unwrap_or(bound.common.action);
+                    let reply = hit.reply.as_ref().or(bound.common.reply.as_ref());
+                    (Verdict::from_action(action, reply), hit.reason)
+                }
+                Err(CheckError::Temporary { reason, reply }) => match bound.common.on_error {
+                    OnError::Continue => {
+                        log_decision(
+                            session,
+                            stage,
+                            bound.check.name(),
+                            &Verdict::Continue,
+                            &format!("{reason} (on_error=continue)"),
+                            bound.common.mode,
+                            elapsed_us,
+                        );
+                        continue;
+                    }
+                    OnError::Tempfail => (
+                        Verdict::Tempfail(reply.unwrap_or_else(Reply::internal_error)),
+                        reason,
+                    ),
+                },
+            };
+            log_decision(
+                session,
+                stage,
+                bound.check.name(),
+                &verdict,
+                &reason,
+                bound.common.mode,
+                elapsed_us,
+            );
+            if bound.common.mode == Mode::Log {
+                continue;
+            }
+            return self.apply(stage, session, bound.check.name(), reason, verdict);
+        }
+        Verdict::Continue
+    }
+
+    /// Turns an enforced verdict into what the milter answers now, holding early hits.
+    fn apply(
+        &self,
+        stage: Stage,
+        session: &mut Session,
+        check: &'static str,
+        reason: String,
+        verdict: Verdict,
+    ) -> Verdict {
+        let early = matches!(stage, Stage::Connect | Stage::Helo | Stage::Mail);
+        let holdable = matches!(
+            verdict,
+            Verdict::Reject(_) | Verdict::Tempfail(_) | Verdict::Discard
+        );
+        // Discard cannot be answered before a transaction exists, so it is always held.
+        let hold = early
+            && holdable
+            && (self.config.policy.delay_reject
+                || (verdict == Verdict::Discard && stage != Stage::Mail));
+        if hold {
+            let held = Held {
+                stage,
+                check,
+                reason,
+                verdict,
+            };
+            if stage == Stage::Mail {
+                session.tx.held = Some(held);
+            } else if session.held.is_none() {
+                session.held = Some(held);
+            }
+            return Verdict::Continue;
+        }
+        match verdict {
+            Verdict::Accept => {
+                if early && stage != Stage::Mail {
+                    session.accepted = true;
+                } else {
+                    session.tx.accepted = true;
+                }
+                Verdict::Accept
+            }
+            Verdict::DropRecipient if stage == Stage::Rcpt => {
+                if let Some(r) = session.tx.rcpts.last_mut() {
+                    r.dropped = true;
+                }
+                Verdict::Continue
+            }
+            // Dropping one recipient only means something at RCPT; elsewhere the
+            // whole message goes.
+            Verdict::DropRecipient => Verdict::Discard,
+            v => v,
+        }
+    }
+
+    /// At RCPT: a held hit rejects every recipient except the exempt ones.
+    fn enforce_held(&self, session: &Session) -> Option<Verdict> {
+        let held = session.held.as_ref().or(session.tx.held.as_ref())?;
+        let rcpt = session.current_rcpt()?;
+        if is_exempt(&self.config.policy.exempt_recipients, &rcpt.addr) {
+            tracing::info!(
+                session = %session.id, queue_id = session.queue_id(), client = %session.client_display(),
+                stage = "rcpt", check = held.check, verdict = "continue", rcpt = %rcpt.addr,
+                reason = "exempt recipient", "decision"
+            );
+            return None;
+        }
+        tracing::info!(
+            session = %session.id, queue_id = session.queue_id(), client = %session.client_display(),
+            stage = "rcpt", check = held.check, verdict = held.verdict.name(),
+            held_from = %held.stage, sender = %session.tx.sender, rcpt = %rcpt.addr,
+            reason = %held.reason, "decision"
+        );
+        Some(held.verdict.clone())
+    }
+
+    /// Decides end of message: dropped recipients are removed, or the message is
+    /// discarded when none would be left.
+    pub async fn end_of_message(&self, session: &mut Session) -> EomOutcome {
+        let mut out = EomOutcome::default();
+        if self.uses_stage(Stage::Eom) {
+            let v = self.run(Stage::Eom, session).await;
+            if v != Verdict::Continue {
+                out.verdict = Some(v);
+                return out;
+            }
+        }
+        let accepted: Vec<&crate::session::Recipient> =
+            session.tx.rcpts.iter().filter(|r| r.accepted).collect();
+        let dropped: Vec<String> = accepted
+            .iter()
+            .filter(|r| r.dropped)
+            .map(|r| r.addr.clone())
+            .collect();
+        if !dropped.is_empty() && dropped.len() == accepted.len() {
+            tracing::info!(
+                session = %session.id, queue_id = session.queue_id(), client = %session.client_display(),
+                stage = "eom", check = "policy", verdict = "discard",
+                reason = "every recipient was dropped", "decision"
+            );
+            out.verdict = Some(Verdict::Discard);
+        } else {
+            out.delete_rcpts = dropped;
+        }
+        out
+    }
+}
+
+/// `postmaster@` matches that local part in any domain, `@example.com` a domain,
+/// anything else a whole address; case-insensitive.
+pub fn is_exempt(list: &[String], addr: &str) -> bool {
+    list.iter().any(|e| {
+        if let Some(local) = e.strip_suffix('@') {
+            addr.rsplit_once('@')
+                .is_some_and(|(l, _)| l.eq_ignore_ascii_case(local))
+                || addr.eq_ignore_ascii_case(local)
+        } else if e.starts_with('@') {
+            addr.rsplit_once('@')
+                .is_some_and(|(_, d)| d.eq_ignore_ascii_case(&e[1..]))
+        } else {
+            addr.eq_ignore_ascii_case(e)
+        }
+    })
+}
+
+fn log_skip(session: &Session, why: &str) {
+    tracing::info!(
+        session = %session.id, client = %session.client_display(), check = "policy",
+        verdict = "skip", reason = why, "decision"
+    );
+}
+
+fn log_decision(
+    session: &Session,
+    stage: Stage,
+    check: &str,
+    verdict: &Verdict,
+    reason: &str,
+    mode: Mode,
+    elapsed_us: u64,
+) {
+    let mode = match mode {
+        Mode::Enforce => "enforce",
+        Mode::Log => "log",
+    };
+    let reply = verdict.reply().map(|r| r.to_string()).unwrap_or_default();
+    tracing::info!(
+        session = %session.id,
+        queue_id = session.queue_id(),
+        client = %session.client_display(),
+        helo = session.helo.as_deref().unwrap_or(""),
+        sender = %session.tx.sender,
+        rcpt = session.current_rcpt().map(|r| r.addr.as_str()).filter(|_| stage == Stage::Rcpt).unwrap_or(""),
+        stage = %stage,
+        check,
+        verdict = verdict.name(),
+        reply = %reply,
+        reason,
+        mode,
+        elapsed_us,
+        "decision"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exemptions() {
+        let l = vec![
+            "postmaster@".to_string(),
+            "@abuse.example".into(),
+            "x@y.z".into(),
+        ];
+        assert!(is_exempt(&l, "Postmaster@example.com"));
+        assert!(is_exempt(&l, "postmaster"));
+        assert!(is_exempt(&l, "anyone@ABUSE.example"));
+        assert!(is_exempt(&l, "X@y.z"));
+        assert!(!is_exempt(&l, "bob@example.com"));
+        assert!(!is_exempt(&l, "postmaster.x@example.com"));
+    }
+
+    fn policy(toml: &str) -> Policy {
+        let c = crate::config::parse(toml, std::path::Path::new("t.toml")).unwrap();
+        Policy::new(Arc::new(c))
+    }
+
+    fn session_with(helo: &str) -> Session {
+        let mut s = Session::new(Some("192.0.2.1".parse().unwrap()), 1, "unknown".into());
+        s.helo = Some(helo.into());
+        s
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    fn add_rcpt(s: &mut Session, a: &str) {
+        s.tx.rcpts.push(crate::session::Recipient {
+            addr: a.into(),
+            ..Default::default()
+        });
+    }
+
+    #[test]
+    fn held_until_rcpt_with_exemption() {
+        let p = policy("[checks.helo]\n");
+        let mut s = session_with("localhost");
+        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        assert!(s.held.is_some());
+        add_rcpt(&mut s, "postmaster@example.com");
+        assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Continue);
+        add_rcpt(&mut s, "bob@example.com");
+        assert!(
+            matches!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Reject(r) if r.xcode == "5.7.1")
+        );
+    }
+
+    #[test]
+    fn immediate_without_delay_and_log_mode() {
+        let p = policy("[policy]\ndelay_reject = false\n[checks.helo]\n");
+        let mut s = session_with("localhost");
+        assert!(matches!(
+            block_on(p.run(Stage::Helo, &mut s)),
+            Verdict::Reject(_)
+        ));
+        let p = policy("[policy]\ndelay_reject = false\n[checks.helo]\nmode = \"log\"\n");
+        let mut s = session_with("localhost");
+        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        assert!(s.held.is_none());
+    }
+
+    #[test]
+    fn trusted_clients_skip() {
+        let p = policy("[policy]\ntrusted_networks = [\"192.0.2.0/24\"]\ndelay_reject = false\n[checks.helo]\n");
+        let mut s = session_with("localhost");
+        p.classify_client(&mut s);
+        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+    }
+
+    #[test]
+    fn drop_recipient_and_discard_when_none_left() {
+        let p = policy("[policy]\ndelay_reject = false\n[checks.helo]\naction = \"discard\"\n");
+        let mut s = session_with("localhost");
+        // Discard before a transaction is held even without delay_reject.
+        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        add_rcpt(&mut s, "a@example.com");
+        assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Discard);
+
+        let p = policy("");
+        let mut s = session_with("mail.example.com");
+        add_rcpt(&mut s, "a@example.com");
+        add_rcpt(&mut s, "b@example.com");
+        for r in &mut s.tx.rcpts {
+            r.accepted = true;
+        }
+        s.tx.rcpts[0].dropped = true;
+        let out = block_on(p.end_of_message(&mut s));
+        assert_eq!(out.delete_rcpts, vec!["a@example.com".to_string()]);
+        assert_eq!(out.verdict, None);
+        s.tx.rcpts[1].dropped = true;
+        let out = block_on(p.end_of_message(&mut s));
+        assert_eq!(out.verdict, Some(Verdict::Discard));
+    }
+}

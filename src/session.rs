@@ -1,0 +1,214 @@
+//! Per-connection and per-transaction facts, filled by the milter callbacks and read
+//! by the checks. Nothing here talks to the MTA.
+
+use crate::verdict::Verdict;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The SMTP stages a check can be bound to.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    /// Client connected.
+    Connect,
+    /// HELO/EHLO.
+    Helo,
+    /// MAIL FROM.
+    Mail,
+    /// RCPT TO, once per recipient.
+    Rcpt,
+    /// DATA command.
+    Data,
+    /// End of headers.
+    Eoh,
+    /// End of message (after the body).
+    Eom,
+}
+
+impl Stage {
+    /// All stages in SMTP order.
+    pub const ALL: [Stage; 7] = [
+        Stage::Connect,
+        Stage::Helo,
+        Stage::Mail,
+        Stage::Rcpt,
+        Stage::Data,
+        Stage::Eoh,
+        Stage::Eom,
+    ];
+
+    /// Lower-case name used in logs and session files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Connect => "connect",
+            Stage::Helo => "helo",
+            Stage::Mail => "mail",
+            Stage::Rcpt => "rcpt",
+            Stage::Data => "data",
+            Stage::Eoh => "eoh",
+            Stage::Eom => "eom",
+        }
+    }
+
+    /// Index into per-stage arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A verdict held back until the first RCPT (delay_reject), with where it came from.
+#[derive(Clone, Debug)]
+pub struct Held {
+    /// Stage of the hit.
+    pub stage: Stage,
+    /// Check that hit.
+    pub check: &'static str,
+    /// Why.
+    pub reason: String,
+    /// What to do at RCPT.
+    pub verdict: Verdict,
+}
+
+/// One RCPT TO.
+#[derive(Clone, Debug, Default)]
+pub struct Recipient {
+    /// Address without angle brackets.
+    pub addr: String,
+    /// ESMTP arguments.
+    pub args: Vec<String>,
+    /// Whether we let it through (Postfix may still reject it on its own).
+    pub accepted: bool,
+    /// Marked for removal at end of message.
+    pub dropped: bool,
+}
+
+/// One mail transaction (MAIL FROM to end of message or abort).
+#[derive(Clone, Debug, Default)]
+pub struct Transaction {
+    /// Envelope sender without angle brackets; empty for the null sender.
+    pub sender: String,
+    /// ESMTP arguments of MAIL FROM.
+    pub mail_args: Vec<String>,
+    /// All recipients the MTA passed, in order.
+    pub rcpts: Vec<Recipient>,
+    /// Headers as received (name, value).
+    pub headers: Vec<(String, String)>,
+    /// Body bytes seen.
+    pub body_len: u64,
+    /// Body bytes kept for checks or capture (bounded by whoever fills it).
+    pub body: Vec<u8>,
+    /// Postfix queue id (`i`), once known.
+    pub queue_id: Option<String>,
+    /// A check accepted the message: no more checks for it.
+    pub accepted: bool,
+    /// Hit held from MAIL stage (per transaction).
+    pub held: Option<Held>,
+}
+
+/// Facts about one SMTP connection.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// Our id for log correlation (Postfix's queue id comes later).
+    pub id: String,
+    /// Client address; None for a non-IP client (e.g. a local socket).
+    pub client_addr: Option<IpAddr>,
+    /// Client port.
+    pub client_port: u16,
+    /// Client name as the MTA reports it (`unknown` without a verified PTR).
+    pub client_name: String,
+    /// HELO/EHLO argument.
+    pub helo: Option<String>,
+    /// All macros the MTA sent so far (last value wins).
+    pub macros: HashMap<String, String>,
+    /// SASL login name (`{auth_authen}`).
+    pub auth: Option<String>,
+    /// Client in trusted_networks or authenticated: no checks.
+    pub trusted: bool,
+    /// A check accepted at connect/HELO: no more checks for the connection.
+    pub accepted: bool,
+    /// Hit held from connect/HELO (whole connection).
+    pub held: Option<Held>,
+    /// The current transaction.
+    pub tx: Transaction,
+    /// Transactions finished so far (for capture), kept only when capturing.
+    pub done: Vec<Transaction>,
+}
+
+static SESSION_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Session {
+    /// A new session for a connecting client.
+    pub fn new(client_addr: Option<IpAddr>, client_port: u16, client_name: String) -> Self {
+        let n = SESSION_COUNTER.fetch_add(1, Ordering::Relaxed);
+        Session {
+            id: format!("{:x}.{:x}", std::process::id(), n),
+            client_addr,
+            client_port,
+            client_name,
+            helo: None,
+            macros: HashMap::new(),
+            auth: None,
+            trusted: false,
+            accepted: false,
+            held: None,
+            tx: Transaction::default(),
+            done: Vec::new(),
+        }
+    }
+
+    /// The recipient being checked at the RCPT stage.
+    pub fn current_rcpt(&self) -> Option<&Recipient> {
+        self.tx.rcpts.last()
+    }
+
+    /// Client address for logs.
+    pub fn client_display(&self) -> String {
+        match self.client_addr {
+            Some(a) => format!("{}[{}]", self.client_name, a),
+            None => self.client_name.clone(),
+        }
+    }
+
+    /// Postfix's queue id, or empty before Postfix has one.
+    pub fn queue_id(&self) -> &str {
+        self.tx
+            .queue_id
+            .as_deref()
+            .or_else(|| self.macros.get("i").map(String::as_str))
+            .unwrap_or("")
+    }
+}
+
+/// Strips `<` `>` and surrounding space from an envelope address.
+pub fn bare_address(arg: &str) -> String {
+    let a = arg.trim();
+    let a = a.strip_prefix('<').unwrap_or(a);
+    let a = a.strip_suffix('>').unwrap_or(a);
+    a.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_addresses() {
+        assert_eq!(bare_address("<a@b>"), "a@b");
+        assert_eq!(bare_address("<>"), "");
+        assert_eq!(bare_address("a@b"), "a@b");
+    }
+
+    #[test]
+    fn ids_are_unique() {
+        let a = Session::new(None, 0, "x".into());
+        let b = Session::new(None, 0, "x".into());
+        assert_ne!(a.id, b.id);
+    }
+}
