@@ -1,1 +1,3 @@
 //! The session-replay harness: MTA side of the milter protocol.
+
+pub mod format;
