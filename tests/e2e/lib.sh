@@ -1,0 +1,310 @@
+# Helpers for tests/e2e/run.sh and the scenarios in tests/e2e/scenarios/.
+# Sourced, not executed. Everything the run creates lives under $T (one temp dir per run).
+#
+# Globals set by run.sh before scenarios run:
+#   E2E        this directory                 T          the run's temp dir
+#   MXGATE     the mxgate binary              SMTP_PORT  Postfix smtpd (127.0.0.1)
+#   SINK_PORT  smtp-sink (127.0.0.1)          SINK_DIR   one file per message received by the sink
+#   PF_CONF    Postfix config_directory       MAILLOG    Postfix log file
+#   MXGATE_SOCK, MXGATE_LOG, MXGATE_CONF (the default config)
+
+log() { printf '%s\n' "$*"; }
+die() { printf 'e2e: %s\n' "$*" >&2; exit 1; }
+
+# ---- time-bounded waiting -------------------------------------------------------------------
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1s until it succeeds.
+wait_for() {
+    local secs=$1 what=$2; shift 2
+    local deadline=$((SECONDS + secs))
+    until "$@"; do
+        if ((SECONDS >= deadline)); then
+            log "timeout after ${secs}s waiting for $what"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# ---- loopback ports -------------------------------------------------------------------------
+
+# port_in_use PORT: any TCP socket (any state, v4 or v6) bound to PORT.
+port_in_use() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# tcp_listening PORT: something listens on 127.0.0.1:PORT (or 0.0.0.0:PORT).
+tcp_listening() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v a="0100007F:$hex" -v b="00000000:$hex" \
+        'NR > 1 && ($2 == a || $2 == b) && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
+}
+
+# free_port: a random unused port in 20000-59999, not handed out before in this run.
+declare -A _ports_taken=()
+free_port() {
+    local p i
+    for ((i = 0; i < 200; i++)); do
+        p=$((20000 + (SRANDOM % 40000)))
+        [[ -z ${_ports_taken[$p]:-} ]] || continue
+        port_in_use "$p" && continue
+        _ports_taken[$p]=1
+        echo "$p"
+        return 0
+    done
+    die "no free loopback port found"
+}
+
+# smtp_banner PORT: print the first line the server sends (bounded).
+smtp_banner() {
+    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && IFS= read -r -t 4 line <&3 && printf "%s\n" "${line%$'"'"'\r'"'"'}"' _ "$1"
+}
+
+# ---- templates -------------------------------------------------------------------------------
+
+# render TEMPLATE OUT: replace @DIR@ @SMTP_PORT@ @SINK_PORT@ @MILTERS@ @MXGATE_SOCK@.
+render() {
+    sed -e "s|@DIR@|$T|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" -e "s|@SINK_PORT@|$SINK_PORT|g" \
+        -e "s|@MILTERS@|${MILTERS:-}|g" -e "s|@MXGATE_SOCK@|$MXGATE_SOCK|g" "$1" >"$2"
+}
+
+# ---- Postfix ---------------------------------------------------------------------------------
+
+# postfix(1) prints fatal errors only to a terminal: give it one when we can.
+pf_cmd() {
+    local cmd
+    printf -v cmd '%q ' postfix -c "$PF_CONF" "$@"
+    if [[ -n ${_have_script:-} ]]; then
+        timeout 30 script -qec "$cmd" /dev/null | tr -d '\r'
+        return "${PIPESTATUS[0]}"
+    fi
+    timeout 30 postfix -c "$PF_CONF" "$@"
+}
+
+pf_master_pid() {
+    local f=$T/queue/pid/master.pid pid
+    [[ -r $f ]] || return 1
+    read -r pid <"$f" || return 1
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# pf_pids: every process that belongs to this instance (its environment names our config dir).
+pf_pids() {
+    local f pid
+    for f in /proc/[0-9]*/environ; do
+        pid=${f#/proc/}; pid=${pid%/environ}
+        [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+        if grep -qzxF "MAIL_CONFIG=$PF_CONF" "$f" 2>/dev/null; then
+            echo "$pid"
+        fi
+    done
+}
+
+# queue_empty: no message anywhere in this instance's queue.
+queue_empty() {
+    [[ -z $(find "$T/queue/maildrop" "$T/queue/incoming" "$T/queue/active" "$T/queue/deferred" \
+        "$T/queue/hold" -type f -print -quit 2>/dev/null) ]]
+}
+
+# ---- mxgate ----------------------------------------------------------------------------------
+
+mxgate_pid() {
+    local pid
+    [[ -r $T/mxgate.pid && ! -s $T/mxgate.rc ]] || return 1
+    read -r pid <"$T/mxgate.pid" || return 1
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+mxgate_running() { mxgate_pid >/dev/null; }
+
+# mxgate_start [CONFIG]: start the daemon in the background, wait for its socket (10s).
+# A small wrapper waits for it and writes its exit status to $T/mxgate.rc.
+mxgate_start() {
+    local conf=${1:-$MXGATE_CONF}
+    mxgate_running && die "mxgate_start: already running"
+    rm -f "$T/mxgate.pid" "$T/mxgate.rc"
+    # A socket left by a killed daemon must not pass for the new one: wait for a new inode.
+    _sock_before=$(stat -c '%i %z' "$MXGATE_SOCK" 2>/dev/null || true)
+    echo "$conf" >"$T/mxgate.conf-in-use"
+    printf '==== %s mxgate run --config %s\n' "$(date +%T.%N)" "$conf" >>"$MXGATE_LOG"
+    MXGATE_RC=$T/mxgate.rc MXGATE_PIDFILE=$T/mxgate.pid \
+        bash -c '"$@" & echo $! >"$MXGATE_PIDFILE"; wait $!; echo $? >"$MXGATE_RC"' \
+        mxgate-wrapper "$MXGATE" run --config "$conf" </dev/null >>"$MXGATE_LOG" 2>&1 &
+    wait_for 5 "mxgate pid file" test -s "$T/mxgate.pid" || return 1
+    wait_for 10 "mxgate socket $MXGATE_SOCK" _mxgate_up_or_gone || true
+    if [[ -s $T/mxgate.rc ]] || ! _mxgate_new_socket; then
+        if [[ -s $T/mxgate.rc ]]; then
+            log "mxgate exited with status $(cat "$T/mxgate.rc") at start; its log:"
+        else
+            log "mxgate did not create $MXGATE_SOCK within 10s; its log:"
+        fi
+        tail -n 30 "$MXGATE_LOG" | sed 's/^/  | /'
+        return 1
+    fi
+}
+_mxgate_new_socket() { [[ -S $MXGATE_SOCK && $(stat -c '%i %z' "$MXGATE_SOCK" 2>/dev/null) != "$_sock_before" ]]; }
+_mxgate_up_or_gone() { _mxgate_new_socket || [[ -s $T/mxgate.rc ]]; }
+
+# mxgate_stop [SIGNAL]: signal the daemon (TERM), wait up to 10s; print its exit status.
+mxgate_stop() {
+    local sig=${1:-TERM} pid
+    pid=$(mxgate_pid) || { log "mxgate_stop: not running"; return 1; }
+    kill "-$sig" "$pid"
+    if ! wait_for 10 "mxgate to exit after SIG$sig" test -s "$T/mxgate.rc"; then
+        kill -KILL "$pid" 2>/dev/null || true
+        wait_for 5 "mxgate to die" test -s "$T/mxgate.rc" || true
+        return 1
+    fi
+    cat "$T/mxgate.rc"
+}
+
+# ---- SMTP client -----------------------------------------------------------------------------
+
+# token NAME: a unique string to find a message again (Subject, sink files, logs).
+token() { printf 'e2e-%s-%s-%04x\n' "${1:-msg}" "$(date +%s%N | tail -c 7)" "$((SRANDOM % 65536))"; }
+
+# smtp [swaks options...]: one SMTP session against Postfix; the transcript goes to
+# $SC_DIR/N.out and the replies, one per line "STAGE TEXT", to $SC_DIR/N.replies
+# (STAGE: connect helo mail rcpt data eom quit ...; one "rcpt" line per RCPT).
+# The latest session is what expect_* look at. Also echoes the transcript to the scenario log.
+SMTP_N=0
+smtp() {
+    SMTP_N=$((SMTP_N + 1))
+    LAST=$SC_DIR/$SMTP_N
+    log "---- swaks $*"
+    timeout 60 swaks --server "127.0.0.1:$SMTP_PORT" --timeout 30s "$@" >"$LAST.out" 2>&1 || true
+    sed 's/^/  | /' "$LAST.out"
+    parse_replies <"$LAST.out" >"$LAST.replies"
+}
+
+parse_replies() {
+    awk '
+        BEGIN { stage = "connect" }
+        /^ -> / {
+            line = substr($0, 5)
+            if (indata) { if (line == ".") { stage = "eom"; indata = 0 }; next }
+            verb = toupper(line); sub(/[ :].*/, "", verb)
+            if (verb == "EHLO" || verb == "HELO") stage = "helo"
+            else if (verb == "MAIL") stage = "mail"
+            else if (verb == "RCPT") stage = "rcpt"
+            else if (verb == "DATA") stage = "data"
+            else stage = tolower(verb)
+            next
+        }
+        /^<(-|\*\*) / {
+            text = substr($0, 5); sub(/^ +/, "", text); sub(/\r$/, "", text)
+            if (substr(text, 4, 1) == "-") next            # continuation line
+            print stage, text
+            if (stage == "data" && substr(text, 1, 3) == "354") indata = 1
+        }'
+}
+
+# reply_at STAGE[#N]: the reply text seen at the Nth (default first) STAGE of the last session.
+reply_at() {
+    local stage=${1%%#*} n=1
+    [[ $1 == *#* ]] && n=${1#*#}
+    awk -v s="$stage" -v n="$n" '$1 == s && ++i == n { sub(/^[^ ]+ /, ""); print; exit }' "$LAST.replies"
+}
+
+# ---- assertions (each logs, returns non-zero on failure; scenarios run under set -e) ---------
+
+# expect_reply STAGE[#N] PREFIX: the reply at STAGE starts with PREFIX ("250", "4", "550 5.7.1 text").
+expect_reply() {
+    local got
+    got=$(reply_at "$1")
+    if [[ -z $got ]]; then
+        log "FAIL: no reply at stage $1 (replies: $(tr '\n' ';' <"$LAST.replies"))"
+        return 1
+    fi
+    if [[ $got != "$2"* ]]; then
+        log "FAIL: at $1 expected '$2…', got '$got'"
+        return 1
+    fi
+    log "ok: at $1: $got"
+}
+
+# expect_no_stage STAGE: the client never got that far (e.g. no DATA after a rejected RCPT).
+expect_no_stage() {
+    local got
+    got=$(reply_at "$1")
+    if [[ -n $got ]]; then
+        log "FAIL: expected no $1 stage, got reply '$got'"
+        return 1
+    fi
+    log "ok: no $1 stage"
+}
+
+# expect_first_failure CLASS STAGES...: the first non-2xx/3xx reply is of class CLASS (4 or 5)
+# and came at one of STAGES.
+expect_first_failure() {
+    local class=$1; shift
+    local line stage text
+    line=$(awk '$2 !~ /^[23]/ { print; exit }' "$LAST.replies")
+    if [[ -z $line ]]; then
+        log "FAIL: expected a ${class}xx reply, all replies were 2xx/3xx"
+        return 1
+    fi
+    stage=${line%% *}; text=${line#* }
+    if [[ $text != "$class"* ]]; then
+        log "FAIL: expected a ${class}xx reply, first failure was '$text' at $stage"
+        return 1
+    fi
+    if [[ " $* " != *" $stage "* ]]; then
+        log "FAIL: ${class}xx reply '$text' came at $stage, expected one of: $*"
+        return 1
+    fi
+    log "ok: first failure at $stage: $text"
+}
+
+# sink_file TOKEN: print the sink file(s) containing TOKEN.
+sink_file() { grep -rlF -- "$1" "$SINK_DIR" 2>/dev/null || true; }
+
+# expect_delivered TOKEN [RCPT]: within 15s smtp-sink has a message containing TOKEN
+# (and, if given, sent to RCPT).
+expect_delivered() {
+    local tok=$1 rcpt=${2:-}
+    if ! wait_for 15 "message $tok at smtp-sink" _sink_has "$tok"; then
+        log "FAIL: $tok not delivered to smtp-sink; queue:"
+        find "$T/queue" -path '*/pid' -prune -o -type f -print 2>/dev/null | sed 's/^/  | /'
+        return 1
+    fi
+    if [[ -n $rcpt ]] && ! grep -qiF -- "<$rcpt>" $(sink_file "$tok"); then
+        log "FAIL: $tok delivered, but not to <$rcpt>:"
+        grep -h '^X-Rcpt-Args' $(sink_file "$tok") | sed 's/^/  | /'
+        return 1
+    fi
+    log "ok: $tok delivered${rcpt:+ to <$rcpt>} ($(sink_file "$tok" | xargs -n1 basename | tr '\n' ' '))"
+}
+_sink_has() {
+    local f
+    f=$(sink_file "$1")
+    # smtp-sink writes the file while receiving; it is complete once the queue let go of it.
+    [[ -n $f ]] && queue_empty
+}
+
+# expect_not_delivered TOKEN: once the Postfix queue is empty (15s), no sink message has TOKEN.
+expect_not_delivered() {
+    if ! wait_for 15 "the Postfix queue to drain" queue_empty; then
+        log "FAIL: queue not empty:"
+        find "$T/queue" -path '*/pid' -prune -o -type f -print | sed 's/^/  | /'
+        return 1
+    fi
+    if [[ -n $(sink_file "$1") ]]; then
+        log "FAIL: $1 reached smtp-sink: $(sink_file "$1")"
+        return 1
+    fi
+    log "ok: $1 not delivered"
+}
+
+# expect_log FILE REGEX [SECONDS]: a line matching REGEX (grep -E) shows up in FILE.
+expect_log() {
+    local file=$1 re=$2 secs=${3:-5}
+    if ! wait_for "$secs" "/$re/ in $(basename "$file")" grep -qE -- "$re" "$file"; then
+        log "FAIL: no line matching /$re/ in $file"
+        return 1
+    fi
+    log "ok: $(basename "$file"): $(grep -E -- "$re" "$file" | tail -n 1)"
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# End-to-end tests of mxgate behind a real Postfix.
+#
+#   tests/e2e/run.sh [FILTER...]      as root, from anywhere; FILTER = part of a scenario file name
+#
+# Starts, all on 127.0.0.1 and under one temp dir: smtp-sink (the "next hop"), mxgate, and a
+# private Postfix instance (own config_directory, queue, data dir, log file; smtpd_milters =
+# mxgate's socket). Then runs each tests/e2e/scenarios/*.sh with swaks as the client, and tears
+# everything down. The system Postfix is neither used nor touched.
+#
+# Environment:
+#   MXGATE_BIN   binary to test (default: target/release/mxgate, built if missing)
+#   E2E_KEEP=1   keep the temp dir (and print its path) instead of deleting it
+#   E2E_VERBOSE=1  print every scenario's log, not only failing ones
+#
+# Output: one PASS/FAIL line per scenario, then "N passed, N failed"; exit 1 on any failure.
+# Needs: postfix, swaks (tests/prereqs.sh installs them).
+set -euo pipefail
+
+E2E=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$E2E/../.." && pwd)
+# shellcheck source=lib.sh
+source "$E2E/lib.sh"
+
+((EUID == 0)) || die "must run as root (Postfix needs it)"
+for c in postfix postconf smtp-sink swaks; do
+    command -v "$c" >/dev/null || die "$c not found; run tests/prereqs.sh (as root)"
+done
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+    _have_script=1
+fi
+
+# ---- the binary under test -------------------------------------------------------------------
+MXGATE=${MXGATE_BIN:-$REPO/target/release/mxgate}
+if [[ ! -x $MXGATE ]]; then
+    [[ -n ${MXGATE_BIN:-} ]] && die "MXGATE_BIN=$MXGATE is not executable"
+    log "building mxgate (cargo build --release)"
+    (cd "$REPO" && cargo build --release --bin mxgate) || die "cargo build failed"
+fi
+MXGATE=$(realpath "$MXGATE")
+
+# ---- temp dir and teardown -------------------------------------------------------------------
+T=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-e2e.XXXXXX")
+chmod 755 "$T" # smtpd (user postfix) must reach the milter socket
+PF_CONF=$T/postfix
+MAILLOG=$T/maillog
+SINK_DIR=$T/sink
+MXGATE_SOCK=$T/mxgate.sock
+MXGATE_LOG=$T/mxgate.log
+MXGATE_CONF=$T/mxgate.toml
+((${#MXGATE_SOCK} < 100)) || die "socket path too long: $MXGATE_SOCK (set TMPDIR shorter)"
+SINK_PID=
+
+cleanup() {
+    local rc=$? pid pids
+    trap - EXIT INT TERM
+    set +e
+    # mxgate (and its wrapper)
+    if pid=$(mxgate_pid); then
+        kill -TERM "$pid" 2>/dev/null
+        wait_for 5 "mxgate to exit" test -s "$T/mxgate.rc" >/dev/null || kill -KILL "$pid" 2>/dev/null
+    fi
+    # Postfix: orderly stop, then whatever still runs with our MAIL_CONFIG.
+    if [[ -d $PF_CONF ]] && pf_master_pid >/dev/null; then
+        pf_cmd stop >/dev/null 2>&1
+        wait_for 10 "Postfix master to exit" eval '! pf_master_pid >/dev/null' >/dev/null
+    fi
+    pids=$(pf_pids)
+    if [[ -n $pids ]]; then
+        kill -TERM $pids 2>/dev/null
+        sleep 0.5
+        pids=$(pf_pids)
+        [[ -n $pids ]] && kill -KILL $pids 2>/dev/null
+    fi
+    if [[ -n $SINK_PID ]]; then
+        kill -TERM "$SINK_PID" 2>/dev/null
+        wait "$SINK_PID" 2>/dev/null
+    fi
+    if [[ -n ${E2E_KEEP:-} ]]; then
+        log "kept $T"
+    else
+        rm -rf "$T"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+dump_logs() {
+    log "---- last 40 lines of the Postfix log ($MAILLOG)"
+    tail -n 40 "$MAILLOG" 2>/dev/null | sed 's/^/  | /'
+    log "---- last 40 lines of mxgate's stderr ($MXGATE_LOG)"
+    tail -n 40 "$MXGATE_LOG" 2>/dev/null | sed 's/^/  | /'
+    log "---- last 10 lines of smtp-sink's output"
+    tail -n 10 "$T/sink.log" 2>/dev/null | sed 's/^/  | /'
+}
+setup_failed() {
+    log "e2e setup failed: $*"
+    dump_logs
+    log "0 passed, 1 failed"
+    exit 1
+}
+
+SMTP_PORT=$(free_port)
+SINK_PORT=$(free_port)
+MILTERS=unix:$MXGATE_SOCK
+log "e2e: dir $T, smtpd 127.0.0.1:$SMTP_PORT, sink 127.0.0.1:$SINK_PORT, mxgate $MXGATE"
+
+# ---- smtp-sink: the next hop, one file per message -------------------------------------------
+mkdir -p "$SINK_DIR"
+chown nobody "$SINK_DIR"
+(cd "$SINK_DIR" && exec smtp-sink -u nobody -h sink.e2e.test -d "$SINK_DIR/msg." \
+    "127.0.0.1:$SINK_PORT" 64 </dev/null >"$T/sink.log" 2>&1) &
+SINK_PID=$!
+wait_for 5 "smtp-sink on port $SINK_PORT" tcp_listening "$SINK_PORT" || setup_failed "smtp-sink did not start"
+
+# ---- mxgate ----------------------------------------------------------------------------------
+render "$E2E/conf/mxgate.toml.in" "$MXGATE_CONF"
+: >"$MXGATE_LOG"
+mxgate_start || setup_failed "mxgate did not start"
+
+# ---- Postfix ---------------------------------------------------------------------------------
+mkdir -p "$PF_CONF" "$T/queue" "$T/data"
+chown postfix "$T/data"
+render "$E2E/conf/main.cf.in" "$PF_CONF/main.cf"
+render "$E2E/conf/master.cf.in" "$PF_CONF/master.cf"
+# Creates the queue directories with their owners (postfix, group postdrop) and checks the config.
+out=$(pf_cmd check 2>&1) || setup_failed "postfix check: $out"
+[[ -z $out ]] || log "postfix check: $out"
+out=$(pf_cmd start 2>&1) || setup_failed "postfix start: $out"
+wait_for 10 "Postfix smtpd on port $SMTP_PORT" tcp_listening "$SMTP_PORT" ||
+    setup_failed "Postfix does not listen on $SMTP_PORT"
+banner=$(smtp_banner "$SMTP_PORT" || true)
+[[ $banner == "220 mx.e2e.test ESMTP e2e"* ]] ||
+    setup_failed "unexpected banner on port $SMTP_PORT: '$banner' (not our Postfix?)"
+
+# ---- scenarios -------------------------------------------------------------------------------
+passed=0 failed=0
+mkdir -p "$T/scenarios"
+for file in "$E2E"/scenarios/*.sh; do
+    name=$(basename "$file" .sh)
+    if (($#)); then
+        match=
+        for f in "$@"; do [[ $name == *"$f"* ]] && match=1; done
+        [[ -n $match ]] || continue
+    fi
+    # Every scenario starts with mxgate up, on the default config.
+    if ! mxgate_running || [[ $(cat "$T/mxgate.conf-in-use") != "$MXGATE_CONF" ]]; then
+        if mxgate_running; then mxgate_stop >/dev/null || true; fi
+        mxgate_start >>"$T/scenarios/restarts.log" 2>&1 || setup_failed "mxgate did not restart"
+    fi
+    SC_DIR=$T/scenarios/$name
+    mkdir -p "$SC_DIR"
+    start=$(date +%s%N)
+    set +e
+    (
+        set -euo pipefail
+        # shellcheck source=/dev/null
+        source "$file"
+    ) >"$SC_DIR/log" 2>&1
+    rc=$?
+    set -e
+    ms=$((($(date +%s%N) - start) / 1000000))
+    if ((rc == 0)); then
+        passed=$((passed + 1))
+        log "PASS $name (${ms}ms)"
+        [[ -z ${E2E_VERBOSE:-} ]] || sed 's/^/    /' "$SC_DIR/log"
+    else
+        failed=$((failed + 1))
+        log "FAIL $name (${ms}ms, exit $rc)"
+        sed 's/^/    /' "$SC_DIR/log"
+    fi
+done
+
+((passed + failed > 0)) || { log "no scenario matched: $*"; failed=1; }
+((failed == 0)) || dump_logs
+log "$passed passed, $failed failed"
+((failed == 0))
