@@ -9,3 +9,6 @@ pub mod policy;
 pub mod replay;
 pub mod session;
 pub mod verdict;
+pub mod capture;
+pub mod daemon;
+pub mod milter;

@@ -1,1 +1,100 @@
-fn main(){}
+//! The mxgate command: the milter daemon, config checking and the replay harness.
+
+use clap::{Parser, Subcommand};
+use mxgate::config::{self, Config, LogFormat, RuntimeKind};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A milter for Postfix MX relays.
+#[derive(Parser, Debug)]
+#[command(name = "mxgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the milter daemon in the foreground.
+    Run {
+        /// Config file.
+        #[arg(long, short, default_value = "/etc/mxgate/mxgate.toml")]
+        config: PathBuf,
+    },
+    /// Validate a config file and print the effective configuration.
+    CheckConfig {
+        /// Config file.
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { config } => run(config),
+        Command::CheckConfig { config } => match config::load(&config) {
+            Ok(c) => {
+                print!("{}", c.to_toml());
+                eprintln!("{}: OK", config.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("mxgate: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MXGATE_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.daemon.log_level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.daemon.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn run(path: PathBuf) -> ExitCode {
+    let config = match config::load(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mxgate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = match config.daemon.runtime {
+        RuntimeKind::CurrentThread => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        RuntimeKind::MultiThread => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    };
+    let runtime = match runtime {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mxgate: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(config = %path.display(), version = env!("CARGO_PKG_VERSION"), "mxgate starting");
+    let result = runtime.block_on(mxgate::daemon::serve(
+        config,
+        Some(path),
+        mxgate::daemon::termination_signal(),
+    ));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("mxgate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! indymilter glue: callbacks translate milter events into session facts, ask the
+//! policy, and translate its verdict back. No check logic lives here.
+
+use crate::policy::Policy;
+use crate::session::{bare_address, Recipient, Session, Stage};
+use crate::verdict::Verdict;
+use indymilter::{
+    Actions, Callbacks, ContextActions, EomContext, MacroStage, Macros, NegotiateContext,
+    SetErrorReply, SmtpReply, SocketInfo, Status,
+};
+use std::ffi::{CStr, CString};
+use std::sync::{Arc, RwLock};
+
+/// Per-connection state: the policy pinned at connect, and the session facts.
+pub struct Conn {
+    policy: Arc<Policy>,
+    session: Session,
+}
+
+/// What the callbacks share: the current policy (swapped on reload) and capture.
+pub struct Shared {
+    policy: RwLock<Arc<Policy>>,
+    capture: Option<crate::capture::Capture>,
+}
+
+impl Shared {
+    /// Shared state for a policy.
+    pub fn new(policy: Policy) -> Self {
+        let capture = policy
+            .config()
+            .daemon
+            .capture_dir
+            .clone()
+            .map(crate::capture::Capture::new);
+        Shared {
+            policy: RwLock::new(Arc::new(policy)),
+            capture,
+        }
+    }
+
+    /// The policy new connections get.
+    pub fn current(&self) -> Arc<Policy> {
+        match self.policy.read() {
+            Ok(p) => Arc::clone(&p),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the policy for new connections; sessions in flight keep theirs.
+    pub fn replace(&self, policy: Policy) {
+        let new = Arc::new(policy);
+        match self.policy.write() {
+            Ok(mut p) => *p = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+
+    fn capturing(&self) -> bool {
+        self.capture.is_some()
+    }
+}
+
+/// Macros mxgate reads, per stage. Few on purpose: every macro costs Postfix work.
+const MACROS_CONNECT: &CStr = c"j {daemon_name} {client_ptr}";
+const MACROS_MAIL: &CStr = c"i {auth_authen} {auth_type}";
+const MACROS_RCPT: &CStr = c"i";
+const MACROS_EOM: &CStr = c"i";
+const MACRO_NAMES: [&str; 6] = [
+    "j",
+    "{daemon_name}",
+    "{client_ptr}",
+    "i",
+    "{auth_authen}",
+    "{auth_type}",
+];
+
+/// Builds the callbacks: only the stages the policy (or capture) needs are registered,
+/// because indymilter negotiates the others off and Postfix then skips them.
+pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
+    let policy = shared.current();
+    let capture = shared.capturing();
+    let want = |s: Stage| capture || policy.uses_stage(s);
+    let mut cb = Callbacks::new();
+
+    cb = cb.on_negotiate(|cx: &mut NegotiateContext<Conn>, _actions, _opts| {
+        Box::pin(async move {
+            cx.requested_actions = Actions::DELETE_RCPT | Actions::ADD_HEADER;
+            cx.requested_macros
+                .insert(MacroStage::Connect, MACROS_CONNECT.into());
+            cx.requested_macros
+                .insert(MacroStage::Mail, MACROS_MAIL.into());
+            cx.requested_macros
+                .insert(MacroStage::Rcpt, MACROS_RCPT.into());
+            cx.requested_macros
+                .insert(MacroStage::Eom, MACROS_EOM.into());
+            Status::Continue
+        })
+    });
+
+    let sh = Arc::clone(&shared);
+    cb = cb.on_connect(move |cx, hostname, info| {
+        let policy = sh.current();
+        Box::pin(async move {
+            let (addr, port) = match info {
+                SocketInfo::Inet(a) => (Some(a.ip()), a.port()),
+                _ => (None, 0),
+            };
+            let mut session = Session::new(addr, port, lossy(&hostname));
+            absorb(&mut session, &cx.macros);
+            policy.classify_client(&mut session);
+            let verdict = policy.run(Stage::Connect, &mut session).await;
+            cx.data = Some(Conn { policy, session });
+            respond(&mut cx.reply, verdict)
+        })
+    });
+
+    if want(Stage::Helo) {
+        cb = cb.on_helo(|cx, helo| {
+            Box::pin(async move {
+                let Some(conn) = cx.data.as_mut() else {
+                    return missing_state();
+                };
+                conn.session.helo = Some(lossy(&helo));
+                absorb(&mut conn.session, &cx.macros);
+                let verdict = conn.policy.run(Stage::Helo, &mut conn.session).await;
+                respond(&mut cx.reply, verdict)
+            })
+        });
+    }
+
+    let sh = Arc::clone(&shared);
+    cb = cb.on_mail(move |cx, args| {
+        let capture = sh.capturing();
+        Box::pin(async move {
+            let Some(conn) = cx.data.as_mut() else {
+                return missing_state();
+            };
+            let s = &mut conn.session;
+            let old = std::mem::take(&mut s.tx);
+            if capture && !old.sender.is_empty() || capture && !old.rcpts.is_empty() {
+                s.done.push(old);
+            }
+            let mut args = args.iter().map(|a| lossy(a));
+            s.tx.sender = bare_address(&args.next().unwrap_or_default());
+            s.tx.mail_args = args.collect();
+            absorb(s, &cx.macros);
+            conn.policy.note_auth(s);
+            let verdict = conn.policy.run(Stage::Mail, s).await;
+            respond(&mut cx.reply, verdict)
+        })
+    });
+
+    cb = cb.on_rcpt(|cx, args| {
+        Box::pin(async move {
+            let Some(conn) = cx.data.as_mut() else {
+                return missing_state();
+            };
+            let s = &mut conn.session;
+            let mut args = args.iter().map(|a| lossy(a));
+            let addr = bare_address(&args.next().unwrap_or_default());
+            s.tx.rcpts.push(Recipient {
+                addr,
+                args: args.collect(),
+                accepted: false,
+                dropped: false,
+            });
+            absorb(s, &cx.macros);
+            let verdict = conn.policy.run(Stage::Rcpt, s).await;
+            if matches!(verdict, Verdict::Continue | Verdict::Accept) {
+                if let Some(r) = s.tx.rcpts.last_mut() {
+                    r.accepted = true;
+                }
+            }
+            respond(&mut cx.reply, verdict)
+        })
+    });
+
+    if capture {
+        let sh = Arc::clone(&shared);
+        cb = cb.on_header(move |cx, name, value| {
+            let limit = sh.capture.as_ref().map_or(0, |c| c.limit());
+            Box::pin(async move {
+                if let Some(conn) = cx.data.as_mut() {
+                    if conn.session.tx.headers.len() < limit {
+                        conn.session.tx.headers.push((lossy(&name), lossy(&value)));
+                    }
+                }
+                Status::Continue
+            })
+        });
+        let sh = Arc::clone(&shared);
+        cb = cb.on_body(move |cx, chunk| {
+            let limit = sh.capture.as_ref().map_or(0, |c| c.body_limit());
+            Box::pin(async move {
+                if let Some(conn) = cx.data.as_mut() {
+                    let tx = &mut conn.session.tx;
+                    tx.body_len += chunk.len() as u64;
+                    let room = limit.saturating_sub(tx.body.len());
+                    tx.body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                Status::Continue
+            })
+        });
+    }
+
+    if want(Stage::Eoh) {
+        cb = cb.on_eoh(|cx| {
+            Box::pin(async move {
+                let Some(conn) = cx.data.as_mut() else {
+                    return missing_state();
+                };
+                let verdict = conn.policy.run(Stage::Eoh, &mut conn.session).await;
+                respond(&mut cx.reply, verdict)
+            })
+        });
+    }
+
+    cb = cb.on_eom(|cx: &mut EomContext<Conn>| {
+        Box::pin(async move {
+            let Some(conn) = cx.data.as_mut() else {
+                return missing_state();
+            };
+            absorb(&mut conn.session, &cx.macros);
+            let out = conn.policy.end_of_message(&mut conn.session).await;
+            for rcpt in &out.delete_rcpts {
+                // The MTA knows recipients in angle brackets, as it passed them.
+                if let Err(e) = cx.actions.delete_recipient(format!("<{rcpt}>")).await {
+                    tracing::warn!(session = %conn.session.id, rcpt = %rcpt, error = %e, "delete_recipient failed");
+                    cx.reply.set_error_reply("451", Some("4.3.0"), ["Temporary local problem, try again later"]).ok();
+                    return Status::Tempfail;
+                }
+            }
+            match out.verdict {
+                Some(v) => respond(&mut cx.reply, v),
+                None => Status::Continue,
+            }
+        })
+    });
+
+    let sh = Arc::clone(&shared);
+    cb = cb.on_abort(move |cx| {
+        let capture = sh.capturing();
+        Box::pin(async move {
+            if let Some(conn) = cx.data.as_mut() {
+                let old = std::mem::take(&mut conn.session.tx);
+                if capture {
+                    conn.session.done.push(old);
+                }
+            }
+            Status::Continue
+        })
+    });
+
+    let sh = Arc::clone(&shared);
+    cb = cb.on_close(move |cx| {
+        let sh = Arc::clone(&sh);
+        Box::pin(async move {
+            if let (Some(capture), Some(conn)) = (sh.capture.as_ref(), cx.data.take()) {
+                let mut s = conn.session;
+                let last = std::mem::take(&mut s.tx);
+                if !last.sender.is_empty() || !last.rcpts.is_empty() {
+                    s.done.push(last);
+                }
+                capture.write(&s);
+            }
+            Status::Continue
+        })
+    });
+
+    cb
+}
+
+/// Copies the macros mxgate reads into the session.
+fn absorb(session: &mut Session, macros: &Macros) {
+    for name in MACRO_NAMES {
+        let Ok(cname) = CString::new(name) else {
+            continue;
+        };
+        if let Some(v) = macros.get(&cname) {
+            let v = v.to_string_lossy().into_owned();
+            if name == "i" && !v.is_empty() {
+                session.tx.queue_id = Some(v.clone());
+            }
+            session.macros.insert(name.to_owned(), v);
+        }
+    }
+}
+
+/// Translates a verdict into a milter status and reply.
+fn respond(reply: &mut SmtpReply, verdict: Verdict) -> Status {
+    match verdict {
+        Verdict::Continue | Verdict::DropRecipient => Status::Continue,
+        Verdict::Accept => Status::Accept,
+        Verdict::Discard => Status::Discard,
+        Verdict::Reject(r) => {
+            set_reply(reply, &r);
+            Status::Reject
+        }
+        Verdict::Tempfail(r) => {
+            set_reply(reply, &r);
+            Status::Tempfail
+        }
+    }
+}
+
+fn set_reply(reply: &mut SmtpReply, r: &crate::verdict::Reply) {
+    if let Err(e) = reply.set_error_reply(&r.code.to_string(), Some(&r.xcode), [r.text.as_str()]) {
+        // Replies are validated at config load; this only happens for texts built at
+        // run time, and then the MTA's generic reply of the same class goes out.
+        tracing::warn!(reply = %r, error = %e, "reply not usable");
+    }
+}
+
+/// A callback without its connection state means the MTA skipped connect; answer
+/// temporarily rather than judge mail we know nothing about.
+fn missing_state() -> Status {
+    tracing::warn!("milter callback without connection state; tempfail");
+    Status::Tempfail
+}
+
+fn lossy(s: &CStr) -> String {
+    s.to_string_lossy().into_owned()
+}

@@ -1,0 +1,286 @@
+//! The real daemon binary over real sockets: verdicts, held rejects, sockets, signals.
+
+use indymilter_test::{Status, TestConnection};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Daemon {
+    child: Child,
+    _dir: tempfile::TempDir,
+    sock: PathBuf,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn start(extra: &str) -> Daemon {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sock = dir.path().join("mxgate.sock");
+    let port = free_port();
+    let conf = dir.path().join("mxgate.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[daemon]\nlisten = [\"unix:{}\", \"inet:127.0.0.1:{port}\"]\nshutdown_timeout = 5\n{extra}\n[checks.helo]\nreply = {{ code = 554, xcode = \"5.7.1\", text = \"Bad HELO\" }}\n",
+            sock.display()
+        ),
+    )
+    .expect("write config");
+    let child = Command::new(env!("CARGO_BIN_EXE_mxgate"))
+        .args(["run", "--config"])
+        .arg(&conf)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mxgate");
+    wait_for("socket", || {
+        sock.exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    Daemon {
+        child,
+        _dir: dir,
+        sock,
+        port,
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sigterm(child: &Child) {
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+}
+
+async fn session(conn: &mut TestConnection, helo: &str, rcpts: &[&str]) -> Vec<Status> {
+    let mut out = vec![conn
+        .connect("client.example", ([192, 0, 2, 1], 4567))
+        .await
+        .expect("connect")];
+    out.push(conn.helo(helo).await.expect("helo"));
+    out.push(conn.mail(["<a@example.org>"]).await.expect("mail"));
+    for r in rcpts {
+        out.push(conn.rcpt([*r]).await.expect("rcpt"));
+    }
+    out
+}
+
+fn reject(text: &str) -> Status {
+    Status::Reject {
+        message: Some(std::ffi::CString::new(text).unwrap()),
+    }
+}
+
+#[tokio::test]
+async fn bad_helo_is_rejected_at_rcpt_except_postmaster_on_both_sockets() {
+    let d = start("");
+    for mut conn in [
+        TestConnection::configure()
+            .open_unix(&d.sock)
+            .await
+            .expect("unix"),
+        TestConnection::configure()
+            .open_tcp(("127.0.0.1", d.port))
+            .await
+            .expect("tcp"),
+    ] {
+        let st = session(
+            &mut conn,
+            "localhost",
+            &["<postmaster@example.net>", "<bob@example.net>"],
+        )
+        .await;
+        assert_eq!(
+            st[..4],
+            [
+                Status::Continue,
+                Status::Continue,
+                Status::Continue,
+                Status::Continue
+            ]
+        );
+        assert_eq!(st[4], reject("554 5.7.1 Bad HELO"));
+        conn.close().await.expect("close");
+    }
+    let mut conn = TestConnection::configure()
+        .open_unix(&d.sock)
+        .await
+        .expect("unix");
+    let st = session(&mut conn, "mail.example.org", &["<bob@example.net>"]).await;
+    assert!(st.iter().all(|s| *s == Status::Continue), "{st:?}");
+    let (actions, status) = conn.eom().await.expect("eom");
+    assert_eq!(status, Status::Continue);
+    assert!(actions.actions.is_empty());
+    conn.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn without_delay_the_helo_itself_is_rejected() {
+    let d = start("[policy]\ndelay_reject = false\n");
+    let mut conn = TestConnection::configure()
+        .open_unix(&d.sock)
+        .await
+        .expect("unix");
+    conn.connect("client.example", ([192, 0, 2, 1], 4567))
+        .await
+        .expect("connect");
+    assert_eq!(
+        conn.helo("[192.0.2.9]").await.expect("helo"),
+        reject("554 5.7.1 Bad HELO")
+    );
+}
+
+#[test]
+fn sigterm_waits_for_sessions_in_flight_then_exits_zero_and_removes_socket() {
+    let mut d = start("");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut conn = rt.block_on(async {
+        let mut c = TestConnection::configure()
+            .open_unix(&d.sock)
+            .await
+            .expect("unix");
+        c.connect("client.example", ([192, 0, 2, 1], 4567))
+            .await
+            .expect("connect");
+        c
+    });
+    sigterm(&d.child);
+    // New connections are refused once the socket is gone...
+    wait_for("socket removal", || {
+        !d.sock.exists() || std::os::unix::net::UnixStream::connect(&d.sock).is_err()
+    });
+    // ...but the session in flight still gets answers.
+    let st = rt.block_on(async {
+        conn.helo("mail.example.org").await.expect("helo in flight");
+        let st = conn
+            .mail(["<a@example.org>"])
+            .await
+            .expect("mail in flight");
+        conn.close().await.expect("close");
+        st
+    });
+    assert_eq!(st, Status::Continue);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = d.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "mxgate did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status}");
+    assert!(!d.sock.exists(), "socket left behind");
+}
+
+fn run_with_listen(dir: &Path, listen: &str) -> std::process::Output {
+    let conf = dir.join("c.toml");
+    std::fs::write(
+        &conf,
+        format!("[daemon]\nlisten = [\"{listen}\"]\nshutdown_timeout = 1\n"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mxgate"))
+        .args(["run", "--config"])
+        .arg(&conf)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start");
+    // A daemon that starts is stopped after a moment; one that refuses exits by itself.
+    std::thread::sleep(Duration::from_millis(500));
+    if child.try_wait().expect("wait").is_none() {
+        sigterm(&child);
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn stale_socket_is_replaced_but_live_socket_and_regular_file_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    // Stale: a socket file nobody listens on.
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    assert!(path.exists());
+    let out = run_with_listen(dir.path(), &format!("unix:{}", path.display()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Live: another process answers on it.
+    let live = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let out = run_with_listen(dir.path(), &format!("unix:{}", path.display()));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in use"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(path.exists(), "live socket removed");
+    drop(live);
+
+    // Regular file: never deleted.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "keep me").unwrap();
+    let out = run_with_listen(dir.path(), &format!("unix:{}", file.display()));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a socket"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}
+
+#[test]
+fn malformed_config_is_refused_with_file_line_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("bad.toml");
+    std::fs::write(
+        &conf,
+        "[daemon]\nlisten = [\"unix:/tmp/x.sock\"]\n\n[checks.helo]\naction = \"bounce\"\n",
+    )
+    .unwrap();
+    for args in [vec!["run", "--config"], vec!["check-config"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mxgate"))
+            .args(args)
+            .arg(&conf)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "{}:5: checks.helo.action: unknown variant `bounce`",
+                conf.display()
+            )),
+            "{err}"
+        );
+    }
+}
