@@ -1,8 +1,8 @@
 //! Capture mode: every session the daemon sees is written as a replay session file,
 //! so a session captured in production replays verbatim with `mxgate replay`.
 
+use crate::replay::format;
 use crate::session::Session;
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -51,104 +51,69 @@ impl Capture {
 
 /// The session in the replay format (see tests/sessions/README.md).
 pub fn to_session_text(s: &Session) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "# captured by mxgate");
-    let _ = writeln!(out, "session {}", s.id);
-    let addr = s
-        .client_addr
-        .map(|a| a.to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let _ = writeln!(
-        out,
-        "connect {addr} port {} name {}",
-        s.client_port,
-        one_word(&s.client_name)
-    );
-    let mut macros: Vec<_> = s.macros.iter().filter(|(k, _)| k.as_str() != "i").collect();
-    macros.sort();
-    for (k, v) in macros {
-        let _ = writeln!(out, "macro {k} {}", one_line(v));
-    }
-    if let Some(helo) = &s.helo {
-        let _ = writeln!(out, "helo {}", one_word(helo));
-    }
-    for tx in &s.done {
-        let mut mail = format!("mail <{}>", clean(&tx.sender));
-        for a in &tx.mail_args {
-            mail.push(' ');
-            mail.push_str(&one_word(a));
-        }
-        let _ = writeln!(out, "{mail}");
-        for r in &tx.rcpts {
-            let mut line = format!("rcpt <{}>", one_word(&r.addr));
-            for a in &r.args {
-                line.push(' ');
-                line.push_str(&one_word(a));
-            }
-            let _ = writeln!(out, "{line}");
-        }
-        if tx.headers.is_empty() && tx.body.is_empty() {
-            continue;
-        }
-        for (name, value) in &tx.headers {
-            // Postfix passes folded values with their CRLF; keep the folding as
-            // continuation lines.
-            let value = value.replace("\r\n", "\n");
-            let mut lines = value.split('\n');
-            let _ = writeln!(
-                out,
-                "header {}: {}",
-                one_word(name),
-                lines.next().unwrap_or("")
-            );
-            for cont in lines {
-                let cont = if cont.starts_with([' ', '\t']) {
-                    cont.to_owned()
-                } else {
-                    format!("\t{cont}")
-                };
-                let _ = writeln!(out, "{cont}");
-            }
-        }
-        let _ = writeln!(out, "body");
-        let body = String::from_utf8_lossy(&tx.body).replace("\r\n", "\n");
-        let body = body.strip_suffix('\n').unwrap_or(&body);
-        if !body.is_empty() {
-            for line in body.split('\n') {
-                if line.starts_with('.') {
-                    out.push('.');
-                }
-                let _ = writeln!(out, "{line}");
-            }
-        }
-        let _ = writeln!(out, ".");
-    }
+    let mut out = String::from("# captured by mxgate\n");
+    out.push_str(&format::write(&[to_script(s)]));
     out
 }
 
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_whitespace() || c.is_control() {
-                '_'
-            } else {
-                c
-            }
+/// The session as a replay script, as the MTA sent it.
+pub fn to_script(s: &Session) -> format::Session {
+    let mut macros: Vec<_> = s
+        .macros
+        .iter()
+        // The queue id belongs to one message; replay makes up its own.
+        .filter(|(k, _)| k.as_str() != "i")
+        .map(|(k, v)| format::Macro::new(k.clone(), v.clone()))
+        .collect();
+    macros.sort_by(|a, b| a.name.cmp(&b.name));
+    let envelope = |addr: &str, args: &[String]| format::Envelope {
+        addr: addr.to_owned(),
+        args: args.to_vec(),
+        ..format::Envelope::default()
+    };
+    let transactions = s
+        .done
+        .iter()
+        .map(|tx| format::Transaction {
+            mail: envelope(&tx.sender, &tx.mail_args),
+            rcpts: tx
+                .rcpts
+                .iter()
+                .map(|r| envelope(&r.addr, &r.args))
+                .collect(),
+            message: (!tx.headers.is_empty() || !tx.body.is_empty()).then(|| format::Message {
+                // Postfix strips the space after the colon; the script keeps it verbatim.
+                headers: tx
+                    .headers
+                    .iter()
+                    .map(|(n, v)| format::Header::new(n.clone(), format!(" {v}")))
+                    .collect(),
+                body: tx.body.clone(),
+                ..format::Message::default()
+            }),
         })
-        .collect()
-}
-
-fn one_word(s: &str) -> String {
-    let w = clean(s);
-    if w.is_empty() {
-        "unknown".into()
-    } else {
-        w
+        .collect();
+    format::Session {
+        name: s.id.clone(),
+        macros,
+        connect: format::Connect {
+            addr: s
+                .client_addr
+                .map(format::ClientAddr::Ip)
+                .unwrap_or(format::ClientAddr::Unknown),
+            port: s.client_port,
+            name: if s.client_name.is_empty() {
+                "unknown".into()
+            } else {
+                s.client_name.clone()
+            },
+            ..format::Connect::default()
+        },
+        helo: s.helo.as_ref().map(|h| format::Helo {
+            name: h.clone(),
+            ..format::Helo::default()
+        }),
+        transactions,
+        ..format::Session::default()
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }

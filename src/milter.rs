@@ -137,10 +137,11 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
             };
             let s = &mut conn.session;
             let old = std::mem::take(&mut s.tx);
-            if capture && !old.sender.is_empty() || capture && !old.rcpts.is_empty() {
+            if capture && old.started {
                 s.done.push(old);
             }
             let mut args = args.iter().map(|a| lossy(a));
+            s.tx.started = true;
             s.tx.sender = bare_address(&args.next().unwrap_or_default());
             s.tx.mail_args = args.collect();
             absorb(s, &cx.macros);
@@ -203,7 +204,9 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
         });
     }
 
-    if want(Stage::Eoh) {
+    // indymilter's state machine only goes from a header to the body or end of message
+    // through eoh, so eoh must be negotiated whenever headers are.
+    if want(Stage::Eoh) || capture {
         cb = cb.on_eoh(|cx| {
             Box::pin(async move {
                 let Some(conn) = cx.data.as_mut() else {
@@ -243,7 +246,7 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
         Box::pin(async move {
             if let Some(conn) = cx.data.as_mut() {
                 let old = std::mem::take(&mut conn.session.tx);
-                if capture {
+                if capture && old.started {
                     conn.session.done.push(old);
                 }
             }
@@ -258,7 +261,7 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
             if let (Some(capture), Some(conn)) = (sh.capture.as_ref(), cx.data.take()) {
                 let mut s = conn.session;
                 let last = std::mem::take(&mut s.tx);
-                if !last.sender.is_empty() || !last.rcpts.is_empty() {
+                if last.started {
                     s.done.push(last);
                 }
                 capture.write(&s);

@@ -92,6 +92,8 @@ pub struct Recipient {
 /// One mail transaction (MAIL FROM to end of message or abort).
 #[derive(Clone, Debug, Default)]
 pub struct Transaction {
+    /// MAIL FROM was seen (the null sender has an empty `sender`).
+    pub started: bool,
     /// Envelope sender without angle brackets; empty for the null sender.
     pub sender: String,
     /// ESMTP arguments of MAIL FROM.

@@ -47,7 +47,10 @@ fn start(extra: &str) -> Daemon {
     let child = Command::new(env!("CARGO_BIN_EXE_mxgate"))
         .args(["run", "--config"])
         .arg(&conf)
-        .stderr(Stdio::null())
+        .env(
+            "MXGATE_LOG",
+            std::env::var("MXGATE_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .spawn()
         .expect("start mxgate");
     wait_for("socket", || {
@@ -283,4 +286,50 @@ fn malformed_config_is_refused_with_file_line_key() {
             "{err}"
         );
     }
+}
+
+#[tokio::test]
+async fn capture_writes_a_session_file_that_parses_back() {
+    let cap = tempfile::tempdir().unwrap();
+    let d = start(&format!("capture_dir = \"{}\"\n", cap.path().display()));
+    let mut conn = TestConnection::configure()
+        .open_unix(&d.sock)
+        .await
+        .expect("unix");
+    conn.connect("client.example", ([192, 0, 2, 1], 4567))
+        .await
+        .unwrap();
+    conn.helo("mail.example.org").await.unwrap();
+    conn.mail(["<a@example.org>", "SIZE=10"]).await.unwrap();
+    conn.rcpt(["<bob@example.net>"]).await.unwrap();
+    conn.header("Subject", "hello").await.unwrap();
+    conn.eoh().await.unwrap();
+    conn.body(&b"line one\r\n.dot line\r\n"[..]).await.unwrap();
+    let (_, st) = conn.eom().await.unwrap();
+    assert_eq!(st, Status::Continue);
+    conn.close().await.unwrap();
+
+    let mut files = Vec::new();
+    wait_for("capture file", || {
+        files = std::fs::read_dir(cap.path())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "session"))
+            .collect();
+        !files.is_empty()
+    });
+    let sessions = mxgate::replay::format::parse_file(&files[0]).expect("captured file parses");
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(s.connect.addr.to_string(), "192.0.2.1");
+    assert_eq!(s.connect.port, 4567);
+    assert_eq!(s.helo.as_ref().unwrap().name, "mail.example.org");
+    let tx = &s.transactions[0];
+    assert_eq!(tx.mail.addr, "a@example.org");
+    assert_eq!(tx.mail.args, vec!["SIZE=10".to_string()]);
+    assert_eq!(tx.rcpts[0].addr, "bob@example.net");
+    let msg = tx.message.as_ref().unwrap();
+    assert_eq!(msg.headers[0].name, "Subject");
+    assert_eq!(msg.headers[0].value.trim(), "hello");
+    assert_eq!(msg.body, b"line one\r\n.dot line\r\n");
 }

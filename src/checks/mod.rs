@@ -70,12 +70,15 @@ pub trait Check: Send + Sync {
     fn check<'a>(&'a self, session: &'a Session) -> CheckFuture<'a>;
 }
 
+/// A check's common settings and the span of its `reply` (for error messages).
+pub type CommonOf = fn(&Config) -> Option<(CheckCommon, Option<Range<usize>>)>;
+
 /// How a check is found in the config and built.
 pub struct Registration {
     /// Section name under `[checks]`.
     pub name: &'static str,
     /// Common settings and the reply's span, if the section is present.
-    pub common: fn(&Config) -> Option<(CheckCommon, Option<Range<usize>>)>,
+    pub common: CommonOf,
     /// Builds the check from the config; None when its section is absent or disabled.
     pub build: fn(&Config) -> Option<Box<dyn Check>>,
 }
