@@ -130,7 +130,7 @@ mxgate_start() {
     _sock_before=$(stat -c '%i %z' "$MXGATE_SOCK" 2>/dev/null || true)
     echo "$conf" >"$T/mxgate.conf-in-use"
     printf '==== %s mxgate run --config %s\n' "$(date +%T.%N)" "$conf" >>"$MXGATE_LOG"
-    MXGATE_RC=$T/mxgate.rc MXGATE_PIDFILE=$T/mxgate.pid \
+    NO_COLOR=1 MXGATE_RC=$T/mxgate.rc MXGATE_PIDFILE=$T/mxgate.pid \
         bash -c '"$@" & echo $! >"$MXGATE_PIDFILE"; wait $!; echo $? >"$MXGATE_RC"' \
         mxgate-wrapper "$MXGATE" run --config "$conf" </dev/null >>"$MXGATE_LOG" 2>&1 &
     wait_for 5 "mxgate pid file" test -s "$T/mxgate.pid" || return 1
@@ -262,21 +262,34 @@ expect_first_failure() {
 # sink_file TOKEN: print the sink file(s) containing TOKEN.
 sink_file() { grep -rlF -- "$1" "$SINK_DIR" 2>/dev/null || true; }
 
-# expect_delivered TOKEN [RCPT]: within 15s smtp-sink has a message containing TOKEN
-# (and, if given, sent to RCPT).
+# sink_rcpts TOKEN: the envelope recipients smtp-sink got for TOKEN's message(s), sorted.
+sink_rcpts() {
+    local files
+    files=$(sink_file "$1")
+    [[ -n $files ]] || return 0
+    # shellcheck disable=SC2086
+    sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' $files | tr 'A-Z' 'a-z' | sort -u
+}
+
+# expect_delivered TOKEN [RCPT...]: within 15s smtp-sink has a message containing TOKEN, and,
+# if RCPTs are given, its envelope recipients are exactly those.
 expect_delivered() {
-    local tok=$1 rcpt=${2:-}
+    local tok=$1; shift
+    local want got
     if ! wait_for 15 "message $tok at smtp-sink" _sink_has "$tok"; then
         log "FAIL: $tok not delivered to smtp-sink; queue:"
         find "$T/queue" -path '*/pid' -prune -o -type f -print 2>/dev/null | sed 's/^/  | /'
         return 1
     fi
-    if [[ -n $rcpt ]] && ! grep -qiF -- "<$rcpt>" $(sink_file "$tok"); then
-        log "FAIL: $tok delivered, but not to <$rcpt>:"
-        grep -h '^X-Rcpt-Args' $(sink_file "$tok") | sed 's/^/  | /'
-        return 1
+    got=$(sink_rcpts "$tok" | tr '\n' ' ')
+    if (($#)); then
+        want=$(printf '%s\n' "$@" | tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
+        if [[ $got != "$want" ]]; then
+            log "FAIL: $tok delivered to: ${got:-nobody}; expected: $want"
+            return 1
+        fi
     fi
-    log "ok: $tok delivered${rcpt:+ to <$rcpt>} ($(sink_file "$tok" | xargs -n1 basename | tr '\n' ' '))"
+    log "ok: $tok delivered to: $got($(sink_file "$tok" | xargs -n1 basename | tr '\n' ' '))"
 }
 _sink_has() {
     local f

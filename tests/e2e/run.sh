@@ -91,7 +91,7 @@ dump_logs() {
     log "---- last 40 lines of the Postfix log ($MAILLOG)"
     tail -n 40 "$MAILLOG" 2>/dev/null | sed 's/^/  | /'
     log "---- last 40 lines of mxgate's stderr ($MXGATE_LOG)"
-    tail -n 40 "$MXGATE_LOG" 2>/dev/null | sed 's/^/  | /'
+    tail -n 40 "$MXGATE_LOG" 2>/dev/null | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/  | /'
     log "---- last 10 lines of smtp-sink's output"
     tail -n 10 "$T/sink.log" 2>/dev/null | sed 's/^/  | /'
 }
