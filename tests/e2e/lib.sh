@@ -148,14 +148,15 @@ mxgate_start() {
 _mxgate_new_socket() { [[ -S $MXGATE_SOCK && $(stat -c '%i %z' "$MXGATE_SOCK" 2>/dev/null) != "$_sock_before" ]]; }
 _mxgate_up_or_gone() { _mxgate_new_socket || [[ -s $T/mxgate.rc ]]; }
 
-# mxgate_stop [SIGNAL]: signal the daemon (TERM), wait up to 10s; print its exit status.
+# mxgate_stop [SIGNAL]: signal the daemon (TERM), wait up to 10s; print its exit status on
+# stdout (messages go to stderr). Fails if it had to be killed.
 mxgate_stop() {
     local sig=${1:-TERM} pid
-    pid=$(mxgate_pid) || { log "mxgate_stop: not running"; return 1; }
+    pid=$(mxgate_pid) || { log "mxgate_stop: not running" >&2; return 1; }
     kill "-$sig" "$pid"
-    if ! wait_for 10 "mxgate to exit after SIG$sig" test -s "$T/mxgate.rc"; then
+    if ! wait_for 10 "mxgate to exit after SIG$sig" test -s "$T/mxgate.rc" >&2; then
         kill -KILL "$pid" 2>/dev/null || true
-        wait_for 5 "mxgate to die" test -s "$T/mxgate.rc" || true
+        wait_for 5 "mxgate to die" test -s "$T/mxgate.rc" >&2 || true
         return 1
     fi
     cat "$T/mxgate.rc"
@@ -312,12 +313,39 @@ expect_not_delivered() {
     log "ok: $1 not delivered"
 }
 
-# expect_log FILE REGEX [SECONDS]: a line matching REGEX (grep -E) shows up in FILE.
+# log_mark FILE: the current number of lines in FILE, to pass to expect_log as FROM.
+log_mark() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
+
+# expect_log FILE REGEX [SECONDS [FROM]]: within SECONDS (5), a line after line FROM (0) of FILE
+# matches REGEX (grep -E; ANSI colour codes ignored).
 expect_log() {
-    local file=$1 re=$2 secs=${3:-5}
-    if ! wait_for "$secs" "/$re/ in $(basename "$file")" grep -qE -- "$re" "$file"; then
-        log "FAIL: no line matching /$re/ in $file"
+    local file=$1 re=$2 secs=${3:-5} from=${4:-0}
+    if ! wait_for "$secs" "/$re/ in $(basename "$file")" _log_has "$file" "$re" "$from"; then
+        log "FAIL: no line matching /$re/ in $file (after line $from)"
         return 1
     fi
-    log "ok: $(basename "$file"): $(grep -E -- "$re" "$file" | tail -n 1)"
+    log "ok: $(basename "$file"): $(_log_lines "$file" "$from" | grep -E -- "$re" | tail -n 1)"
+}
+_log_lines() { tail -n "+$(($2 + 1))" "$1" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g'; }
+_log_has() { _log_lines "$1" "$3" | grep -qE -- "$2"; }
+
+# ---- mxgate configs for one scenario ---------------------------------------------------------
+
+# mxgate_conf NAME: write stdin to $SC_DIR/NAME.toml, placeholders (@DIR@, @MXGATE_SOCK@, …)
+# filled in, and print the path. The default config is $MXGATE_CONF.
+mxgate_conf() {
+    local out=$SC_DIR/$1.toml
+    render /dev/stdin "$out"
+    echo "$out"
+}
+
+# mxgate_restart [CONFIG]: stop mxgate if it runs (expecting exit status 0), start it on CONFIG.
+# The runner puts the default config back before the next scenario.
+mxgate_restart() {
+    local rc
+    if mxgate_running; then
+        rc=$(mxgate_stop) || return 1
+        [[ $rc == 0 ]] || { log "FAIL: mxgate exited with status $rc on SIGTERM"; return 1; }
+    fi
+    mxgate_start "$@"
 }
