@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for tests/e2e/run.sh and the scenarios in tests/e2e/scenarios/.
 # Sourced, not executed. Everything the run creates lives under $T (one temp dir per run).
 #
@@ -61,6 +62,7 @@ free_port() {
 
 # smtp_banner PORT: print the first line the server sends (bounded).
 smtp_banner() {
+    # shellcheck disable=SC2016
     timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && IFS= read -r -t 4 line <&3 && printf "%s\n" "${line%$'"'"'\r'"'"'}"' _ "$1"
 }
 
@@ -269,7 +271,7 @@ sink_rcpts() {
     files=$(sink_file "$1")
     [[ -n $files ]] || return 0
     # shellcheck disable=SC2086
-    sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' $files | tr 'A-Z' 'a-z' | sort -u
+    sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' $files | tr '[:upper:]' '[:lower:]' | sort -u
 }
 
 # expect_delivered TOKEN [RCPT...]: within 15s smtp-sink has a message containing TOKEN, and,
@@ -284,7 +286,7 @@ expect_delivered() {
     fi
     got=$(sink_rcpts "$tok" | tr '\n' ' ')
     if (($#)); then
-        want=$(printf '%s\n' "$@" | tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
+        want=$(printf '%s\n' "$@" | tr '[:upper:]' '[:lower:]' | sort -u | tr '\n' ' ')
         if [[ $got != "$want" ]]; then
             log "FAIL: $tok delivered to: ${got:-nobody}; expected: $want"
             return 1
@@ -344,7 +346,7 @@ mxgate_conf() {
 mxgate_restart() {
     local rc
     if mxgate_running; then
-        rc=$(mxgate_stop) || return 1
+        rc=$(mxgate_stop TERM) || return 1
         [[ $rc == 0 ]] || { log "FAIL: mxgate exited with status $rc on SIGTERM"; return 1; }
     fi
     mxgate_start "$@"

@@ -19,7 +19,7 @@ set -euo pipefail
 
 E2E=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E/../.." && pwd)
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$E2E/lib.sh"
 
 ((EUID == 0)) || die "must run as root (Postfix needs it)"
@@ -48,6 +48,7 @@ SINK_DIR=$T/sink
 MXGATE_SOCK=$T/mxgate.sock
 MXGATE_LOG=$T/mxgate.log
 MXGATE_CONF=$T/mxgate.toml
+[[ $T != *[[:space:]]* ]] || die "temp dir $T contains white space (set TMPDIR)"
 ((${#MXGATE_SOCK} < 100)) || die "socket path too long: $MXGATE_SOCK (set TMPDIR shorter)"
 SINK_PID=
 
@@ -67,9 +68,11 @@ cleanup() {
     fi
     pids=$(pf_pids)
     if [[ -n $pids ]]; then
+        # shellcheck disable=SC2086
         kill -TERM $pids 2>/dev/null
         sleep 0.5
         pids=$(pf_pids)
+        # shellcheck disable=SC2086
         [[ -n $pids ]] && kill -KILL $pids 2>/dev/null
     fi
     if [[ -n $SINK_PID ]]; then
@@ -104,7 +107,8 @@ setup_failed() {
 
 SMTP_PORT=$(free_port)
 SINK_PORT=$(free_port)
-MILTERS=unix:$MXGATE_SOCK
+MILTERS=unix:$MXGATE_SOCK # smtpd_milters, used by render
+export MILTERS
 log "e2e: dir $T, smtpd 127.0.0.1:$SMTP_PORT, sink 127.0.0.1:$SINK_PORT, mxgate $MXGATE"
 
 # ---- smtp-sink: the next hop, one file per message -------------------------------------------

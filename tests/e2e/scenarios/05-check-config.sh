@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by run.sh; globals from lib.sh
 # mxgate check-config accepts the test config and rejects an unknown key, naming it.
 "$MXGATE" check-config "$MXGATE_CONF" >"$SC_DIR/ok.out" 2>&1 || {
     log "FAIL: check-config rejected the test config:"; sed 's/^/  | /' "$SC_DIR/ok.out"; exit 1

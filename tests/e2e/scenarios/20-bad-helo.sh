@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by run.sh; globals from lib.sh
 # HELO localhost (not an FQDN): with delay_reject the rejection comes at RCPT, with mxgate's reply.
 tok=$(token badhelo)
 smtp --helo localhost --from alice@example.org --to bob@example.test --header "Subject: $tok"

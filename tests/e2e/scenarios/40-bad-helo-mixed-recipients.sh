@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by run.sh; globals from lib.sh
 # Bad HELO, two recipients in one transaction: the ordinary one is rejected at its RCPT, the
 # exempt one accepted; the message is delivered to postmaster@ only.
 tok=$(token mixed)

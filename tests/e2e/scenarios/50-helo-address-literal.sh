@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by run.sh; globals from lib.sh
 # HELO address literals: one naming the client (127.0.0.1) passes, one naming another address
 # is rejected at RCPT.
 tok=$(token literal-ok)

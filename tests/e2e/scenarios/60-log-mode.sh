@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by run.sh; globals from lib.sh
 # checks.helo in mode "log": the bad HELO is only logged; the message is accepted and delivered.
 conf=$(sed 's/^mode = "enforce"/mode = "log"/' "$MXGATE_CONF" | mxgate_conf log-mode)
 grep -q '^mode = "log"' "$conf" || { log "FAIL: could not derive a log-mode config"; exit 1; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by run.sh; globals from lib.sh
 # SIGHUP reloads the config for new sessions; a broken config is refused and the running one kept.
 conf=$SC_DIR/reload.toml
 cp "$MXGATE_CONF" "$conf"

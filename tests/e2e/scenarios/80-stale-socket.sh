@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by run.sh; globals from lib.sh
 # mxgate killed with SIGKILL leaves its socket behind; a new mxgate replaces it and serves.
 pid=$(mxgate_pid)
 kill -KILL "$pid"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced by run.sh; globals from lib.sh
 # mxgate stops on SIGTERM (exit 0, socket removed); Postfix (milter_default_action = tempfail)
 # then answers 4xx and accepts nothing. The runner restarts mxgate for the next scenario.
 rc=$(mxgate_stop TERM)
