@@ -444,6 +444,19 @@ impl StageResult {
         }
     }
 
+    /// How the report names this row: `rcpt <x@y>`, `headers (3)`, `eom`.
+    pub fn label(&self) -> String {
+        let stage = match (self.summary, self.stage) {
+            (true, Stage::Header) => "headers",
+            (_, st) => st.as_str(),
+        };
+        if self.arg.is_empty() {
+            stage.to_string()
+        } else {
+            format!("{stage} {}", self.arg)
+        }
+    }
+
     /// True if the command went to the milter (so its latency is meaningful).
     pub fn was_sent(&self) -> bool {
         !self.summary && matches!(self.outcome, Outcome::Verdict(_) | Outcome::Skip)
@@ -935,7 +948,7 @@ impl Replayer<'_> {
             self.summary(
                 Stage::Header,
                 first,
-                format!("{} headers", m.headers.len()),
+                format!("({})", m.headers.len()),
                 m.line,
                 m.headers_expect.clone(),
             );
@@ -972,7 +985,7 @@ impl Replayer<'_> {
             self.summary(
                 Stage::Body,
                 first,
-                format!("{} bytes", m.body.len()),
+                format!("({} bytes)", m.body.len()),
                 m.line,
                 m.body_expect.clone(),
             );
@@ -1043,6 +1056,8 @@ impl Replayer<'_> {
                 }
                 None => Outcome::Verdict(Verdict::Continue),
             }
+        } else if rows.iter().all(|r| r.outcome == Outcome::Off) {
+            Outcome::Off
         } else {
             Outcome::Verdict(Verdict::Continue)
         };

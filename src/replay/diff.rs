@@ -34,14 +34,7 @@ pub fn compare(a: &[SessionResult], b: &[SessionResult]) -> Vec<SessionDiff> {
             r.stages
                 .iter()
                 .filter(|s| s.summary || !matches!(s.stage, Stage::Header | Stage::Body))
-                .map(|s| {
-                    let what = if s.arg.is_empty() {
-                        s.stage.to_string()
-                    } else {
-                        format!("{} {}", s.stage, s.arg)
-                    };
-                    (what, stage_signature(s))
-                })
+                .map(|s| (s.label(), stage_signature(s)))
                 .collect::<Vec<_>>()
         };
         let (xa, xb) = (rows(ra), rows(rb));

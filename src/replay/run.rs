@@ -13,6 +13,8 @@ pub struct CheckOutcome {
     pub line: usize,
     /// `None` if met, else what went wrong ("expected …, got …").
     pub failure: Option<String>,
+    /// For end-of-message action checks, the check itself (for the report).
+    pub check: Option<String>,
 }
 
 /// Checks a verdict expectation against a stage result.
@@ -123,12 +125,14 @@ pub fn checks(r: &StageResult) -> Vec<CheckOutcome> {
         out.push(CheckOutcome {
             line: e.line,
             failure: check_expect(e, r),
+            check: None,
         });
     }
     for c in &r.eom_checks {
         out.push(CheckOutcome {
             line: c.line(),
             failure: check_eom(c, r),
+            check: (!matches!(c, EomCheck::Verdict(_))).then(|| c.to_string()),
         });
     }
     out
@@ -171,22 +175,17 @@ pub fn report_session(out: &mut String, s: &SessionResult, verbose: bool, name_w
         if per_command && !verbose {
             continue;
         }
-        let what = if r.arg.is_empty() {
-            r.stage.to_string()
-        } else {
-            format!("{} {}", r.stage, r.arg)
-        };
-        let what = if r.summary && verbose {
-            format!("{what} (all)")
-        } else {
-            what
-        };
+        let what = r.label();
         let cs = checks(r);
         if cs.is_empty() {
             let _ = writeln!(out, "     {:name_w$}  {what:<40} {}", s.name, seen(r));
             continue;
         }
         for c in cs {
+            let what = match &c.check {
+                Some(check) => format!("{what} [{check}]"),
+                None => what.clone(),
+            };
             match c.failure {
                 None => {
                     let _ = writeln!(out, "ok   {:name_w$}  {what:<40} {}", s.name, seen(r));
@@ -222,7 +221,7 @@ pub fn report(results: &[SessionResult], verbose: bool) -> (String, usize, usize
         .map(|s| s.name.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(12, 32);
+        .clamp(12, 40);
     for s in results {
         report_session(&mut out, s, verbose, name_w);
         if passed(s) {
