@@ -26,6 +26,8 @@ enum Command {
         /// Config file.
         config: PathBuf,
     },
+    /// Replay session files against a milter (see tests/sessions/README.md).
+    Replay(mxgate::replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +42,13 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("mxgate: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Replay(args) => match mxgate::replay::run(args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("mxgate replay: {e:#}");
                 ExitCode::from(2)
             }
         },

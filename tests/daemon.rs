@@ -333,3 +333,58 @@ async fn capture_writes_a_session_file_that_parses_back() {
     assert_eq!(msg.headers[0].value.trim(), "hello");
     assert_eq!(msg.body, b"line one\r\n.dot line\r\n");
 }
+
+/// The bundled sessions pass against `mxgate run` on the default config, over a unix
+/// socket and over TCP, driven by the `mxgate replay` command.
+#[test]
+fn bundled_sessions_pass_against_the_daemon_over_unix_and_tcp() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("mxgate.sock");
+    let port = free_port();
+    let default = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/conf/mxgate.toml"))
+        .expect("conf/mxgate.toml");
+    let conf = default.replace(
+        "listen = [\"inet:127.0.0.1:8891\"]",
+        &format!(
+            "listen = [\"unix:{}\", \"inet:127.0.0.1:{port}\"]",
+            sock.display()
+        ),
+    );
+    assert_ne!(
+        conf, default,
+        "listen line of conf/mxgate.toml changed; update this test"
+    );
+    let conf_path = dir.path().join("mxgate.toml");
+    std::fs::write(&conf_path, conf).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mxgate"))
+        .args(["run", "--config"])
+        .arg(&conf_path)
+        .spawn()
+        .expect("start mxgate");
+    wait_for("socket", || {
+        sock.exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let sessions = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sessions");
+    for spec in [
+        format!("unix:{}", sock.display()),
+        format!("inet:127.0.0.1:{port}"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mxgate"))
+            .args(["replay", "--socket", &spec, sessions])
+            .output()
+            .expect("replay");
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "replay over {spec} failed:\n{report}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary = report.lines().last().unwrap_or("");
+        assert!(
+            summary.ends_with(" passed, 0 failed") && !summary.starts_with("0 "),
+            "{summary}"
+        );
+    }
+    sigterm(&child);
+    assert!(child.wait().unwrap().success());
+}
