@@ -547,6 +547,7 @@ pub async fn replay(
         msg_stop: None,
         msg_rejected: false,
         error: None,
+        broken: false,
         stages: Vec::new(),
         mail_addr: None,
         rcpt_addr: None,
@@ -579,7 +580,8 @@ pub async fn replay(
         }
     }
     r.run().await;
-    if r.conn_stop.as_deref() != Some("connection error") {
+    // After an I/O error the stream is in an unknown state: just drop it.
+    if !r.broken {
         if let Some(c) = r.conn.take() {
             if let Err(e) = c.close().await {
                 r.error.get_or_insert(format!("closing: {e}"));
@@ -611,6 +613,8 @@ struct Replayer<'a> {
     /// accepts no recipient and no message for it.
     msg_rejected: bool,
     error: Option<String>,
+    /// An I/O or protocol error happened: do not even send QUIT.
+    broken: bool,
     stages: Vec<StageResult>,
     mail_addr: Option<String>,
     rcpt_addr: Option<String>,
@@ -769,6 +773,7 @@ impl Replayer<'_> {
                 self.error.get_or_insert_with(|| format!("{what}: {e}"));
                 res.outcome = Outcome::NotSent("connection error".into());
                 self.conn_stop = Some("connection error".into());
+                self.broken = true;
             }
         }
         self.stages.push(res);
@@ -1007,6 +1012,7 @@ impl Replayer<'_> {
                 if let Err(e) = c.abort().await {
                     self.error.get_or_insert(format!("abort: {e}"));
                     self.conn_stop = Some("connection error".into());
+                    self.broken = true;
                 }
             }
         }
