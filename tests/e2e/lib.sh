@@ -6,6 +6,7 @@
 #   E2E        this directory                 T          the run's temp dir
 #   MXGATE     the mxgate binary              SMTP_PORT  Postfix smtpd (127.0.0.1)
 #   SINK_PORT  smtp-sink (127.0.0.1)          SINK_DIR   one file per message received by the sink
+#   SMTP_INET_PORT  smtpd whose milter is mxgate over TCP (MILTER_PORT)
 #   PF_CONF    Postfix config_directory       MAILLOG    Postfix log file
 #   MXGATE_SOCK, MXGATE_LOG, MXGATE_CONF (the default config)
 
@@ -68,9 +69,11 @@ smtp_banner() {
 
 # ---- templates -------------------------------------------------------------------------------
 
-# render TEMPLATE OUT: replace @DIR@ @SMTP_PORT@ @SINK_PORT@ @MILTERS@ @MXGATE_SOCK@.
+# render TEMPLATE OUT: replace @DIR@ @SMTP_PORT@ @SMTP_INET_PORT@ @SINK_PORT@ @MILTER_PORT@
+# @MILTERS@ @MXGATE_SOCK@.
 render() {
     sed -e "s|@DIR@|$T|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" -e "s|@SINK_PORT@|$SINK_PORT|g" \
+        -e "s|@SMTP_INET_PORT@|$SMTP_INET_PORT|g" -e "s|@MILTER_PORT@|$MILTER_PORT|g" \
         -e "s|@MILTERS@|${MILTERS:-}|g" -e "s|@MXGATE_SOCK@|$MXGATE_SOCK|g" "$1" >"$2"
 }
 
@@ -93,6 +96,8 @@ pf_master_pid() {
     read -r pid <"$f" || return 1
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
+
+pf_master_gone() { ! pf_master_pid >/dev/null; }
 
 # pf_pids: every process that belongs to this instance (its environment names our config dir).
 pf_pids() {
@@ -122,13 +127,17 @@ mxgate_pid() {
 }
 mxgate_running() { mxgate_pid >/dev/null; }
 
-# mxgate_start [CONFIG]: start the daemon in the background, wait for its socket (10s).
+# mxgate_start [CONFIG]: start the daemon in the background, wait (10s) until it listens on
+# every unix:/inet:127.0.0.1 socket of CONFIG (a unix socket must be new, not a stale one).
 # A small wrapper waits for it and writes its exit status to $T/mxgate.rc.
 mxgate_start() {
     local conf=${1:-$MXGATE_CONF}
     mxgate_running && die "mxgate_start: already running"
     rm -f "$T/mxgate.pid" "$T/mxgate.rc"
-    # A socket left by a killed daemon must not pass for the new one: wait for a new inode.
+    # What to wait for. A socket left by a killed daemon must not pass for the new one.
+    _want_sock=
+    grep -qF "\"unix:$MXGATE_SOCK\"" "$conf" && _want_sock=1
+    mapfile -t _want_ports < <(grep -o 'inet:127\.0\.0\.1:[0-9]*' "$conf" | sed 's/.*://')
     _sock_before=$(stat -c '%i %z' "$MXGATE_SOCK" 2>/dev/null || true)
     echo "$conf" >"$T/mxgate.conf-in-use"
     printf '==== %s mxgate run --config %s\n' "$(date +%T.%N)" "$conf" >>"$MXGATE_LOG"
@@ -136,19 +145,24 @@ mxgate_start() {
         bash -c '"$@" & echo $! >"$MXGATE_PIDFILE"; wait $!; echo $? >"$MXGATE_RC"' \
         mxgate-wrapper "$MXGATE" run --config "$conf" </dev/null >>"$MXGATE_LOG" 2>&1 &
     wait_for 5 "mxgate pid file" test -s "$T/mxgate.pid" || return 1
-    wait_for 10 "mxgate socket $MXGATE_SOCK" _mxgate_up_or_gone || true
-    if [[ -s $T/mxgate.rc ]] || ! _mxgate_new_socket; then
+    wait_for 10 "mxgate to listen" _mxgate_up_or_gone || true
+    if [[ -s $T/mxgate.rc ]] || ! _mxgate_listening; then
         if [[ -s $T/mxgate.rc ]]; then
             log "mxgate exited with status $(cat "$T/mxgate.rc") at start; its log:"
         else
-            log "mxgate did not create $MXGATE_SOCK within 10s; its log:"
+            log "mxgate did not listen within 10s (${_want_sock:+$MXGATE_SOCK }${_want_ports[*]}); its log:"
         fi
         tail -n 30 "$MXGATE_LOG" | sed 's/^/  | /'
         return 1
     fi
 }
 _mxgate_new_socket() { [[ -S $MXGATE_SOCK && $(stat -c '%i %z' "$MXGATE_SOCK" 2>/dev/null) != "$_sock_before" ]]; }
-_mxgate_up_or_gone() { _mxgate_new_socket || [[ -s $T/mxgate.rc ]]; }
+_mxgate_listening() {
+    local p
+    [[ -z $_want_sock ]] || _mxgate_new_socket || return 1
+    for p in "${_want_ports[@]}"; do tcp_listening "$p" || return 1; done
+}
+_mxgate_up_or_gone() { _mxgate_listening || [[ -s $T/mxgate.rc ]]; }
 
 # mxgate_stop [SIGNAL]: signal the daemon (TERM), wait up to 10s; print its exit status on
 # stdout (messages go to stderr). Fails if it had to be killed.

@@ -64,7 +64,7 @@ cleanup() {
     # Postfix: orderly stop, then whatever still runs with our MAIL_CONFIG.
     if [[ -d $PF_CONF ]] && pf_master_pid >/dev/null; then
         pf_cmd stop >/dev/null 2>&1
-        wait_for 10 "Postfix master to exit" eval '! pf_master_pid >/dev/null' >/dev/null
+        wait_for 10 "Postfix master to exit" pf_master_gone >/dev/null
     fi
     pids=$(pf_pids)
     if [[ -n $pids ]]; then
@@ -105,11 +105,13 @@ setup_failed() {
     exit 1
 }
 
-SMTP_PORT=$(free_port)
+SMTP_PORT=$(free_port)      # smtpd, milter = mxgate's unix socket
+SMTP_INET_PORT=$(free_port) # smtpd, milter = mxgate's TCP socket
 SINK_PORT=$(free_port)
+MILTER_PORT=$(free_port)    # mxgate's TCP socket
 MILTERS=unix:$MXGATE_SOCK # smtpd_milters, used by render
 export MILTERS
-log "e2e: dir $T, smtpd 127.0.0.1:$SMTP_PORT, sink 127.0.0.1:$SINK_PORT, mxgate $MXGATE"
+log "e2e: dir $T, smtpd 127.0.0.1:$SMTP_PORT and :$SMTP_INET_PORT, sink :$SINK_PORT, mxgate :$MILTER_PORT $MXGATE"
 
 # ---- smtp-sink: the next hop, one file per message -------------------------------------------
 mkdir -p "$SINK_DIR"
@@ -133,8 +135,9 @@ render "$E2E/conf/master.cf.in" "$PF_CONF/master.cf"
 out=$(pf_cmd check 2>&1) || setup_failed "postfix check: $out"
 [[ -z $out ]] || log "postfix check: $out"
 out=$(pf_cmd start 2>&1) || setup_failed "postfix start: $out"
-wait_for 10 "Postfix smtpd on port $SMTP_PORT" tcp_listening "$SMTP_PORT" ||
-    setup_failed "Postfix does not listen on $SMTP_PORT"
+pf_listening() { tcp_listening "$SMTP_PORT" && tcp_listening "$SMTP_INET_PORT"; }
+wait_for 10 "Postfix smtpd on ports $SMTP_PORT, $SMTP_INET_PORT" pf_listening ||
+    setup_failed "Postfix does not listen on $SMTP_PORT and $SMTP_INET_PORT"
 banner=$(smtp_banner "$SMTP_PORT" || true)
 [[ $banner == "220 mx.e2e.test ESMTP e2e"* ]] ||
     setup_failed "unexpected banner on port $SMTP_PORT: '$banner' (not our Postfix?)"
