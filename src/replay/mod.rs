@@ -175,6 +175,16 @@ async fn run_async(args: ReplayArgs, sessions: Vec<Session>) -> anyhow::Result<E
     };
 
     let code = if args.load {
+        if matches!(spec, SocketSpec::Inet(_)) {
+            // indymilter-test gives no access to its TCP socket, so we cannot
+            // set TCP_NODELAY: a macro message followed by its command stalls
+            // on Nagle + delayed ACK (~40 ms) whenever the milter requested
+            // macros for that stage. Say so rather than report a slow milter.
+            eprintln!(
+                "warning: over inet: the replay client cannot disable Nagle; stages with \
+                 requested macros show ~40 ms delayed-ACK stalls. Measure over unix: sockets."
+            );
+        }
         let report = load::run_load(
             &spec,
             &sessions,
