@@ -46,12 +46,15 @@ tcp_listening() {
         'NR > 1 && ($2 == a || $2 == b) && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
 }
 
-# free_port: a random unused port in 20000-59999, not handed out before in this run.
+# free_port: a random unused port below the kernel's ephemeral range (so no outgoing connection
+# grabs it before we bind it), not handed out before in this run.
 declare -A _ports_taken=()
 free_port() {
-    local p i
+    local p i lo=10000 hi=32768
+    read -r hi _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    ((hi > lo + 1000)) || { lo=20000; hi=65000; }
     for ((i = 0; i < 200; i++)); do
-        p=$((20000 + (SRANDOM % 40000)))
+        p=$((lo + SRANDOM % (hi - lo)))
         [[ -z ${_ports_taken[$p]:-} ]] || continue
         port_in_use "$p" && continue
         _ports_taken[$p]=1

@@ -42,6 +42,10 @@ MXGATE=$(realpath "$MXGATE")
 # ---- temp dir and teardown -------------------------------------------------------------------
 T=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-e2e.XXXXXX")
 chmod 755 "$T" # smtpd (user postfix) must reach the milter socket
+if command -v runuser >/dev/null && ! runuser -u postfix -- test -x "$T"; then
+    rmdir "$T"
+    die "user postfix cannot reach $T (a parent directory is not searchable); set TMPDIR"
+fi
 PF_CONF=$T/postfix
 MAILLOG=$T/maillog
 SINK_DIR=$T/sink
