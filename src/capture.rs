@@ -61,8 +61,9 @@ pub fn to_script(s: &Session) -> format::Session {
     let mut macros: Vec<_> = s
         .macros
         .iter()
-        // The queue id belongs to one message; replay makes up its own.
-        .filter(|(k, _)| k.as_str() != "i")
+        // Values the replay derives itself (queue id, client and envelope addresses)
+        // would otherwise override it for every stage.
+        .filter(|(k, _)| !format::is_derived_macro(k))
         .map(|(k, v)| format::Macro::new(k.clone(), v.clone()))
         .collect();
     macros.sort_by(|a, b| a.name.cmp(&b.name));
@@ -107,6 +108,7 @@ pub fn to_script(s: &Session) -> format::Session {
             } else {
                 s.client_name.clone()
             },
+            ptr: s.macros.get("{client_ptr}").cloned(),
             ..format::Connect::default()
         },
         helo: s.helo.as_ref().map(|h| format::Helo {
