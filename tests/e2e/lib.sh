@@ -114,10 +114,29 @@ pf_pids() {
     done
 }
 
-# queue_empty: no message anywhere in this instance's queue.
+# queue_empty: no message on its way in this instance's queue (held mail does not count).
 queue_empty() {
     [[ -z $(find "$T/queue/maildrop" "$T/queue/incoming" "$T/queue/active" "$T/queue/deferred" \
-        "$T/queue/hold" -type f -print -quit 2>/dev/null) ]]
+        -type f -print -quit 2>/dev/null) ]]
+}
+
+# qid_of TOKEN: the Postfix queue ID of the message whose Subject has TOKEN (empty if Postfix
+# never accepted one; header_checks logs a WARN line for every "e2e-" Subject).
+qid_of() {
+    sed -n "s/^.* postfix-e2e\/cleanup\[[0-9]*\]: \([0-9A-Za-z]*\): warning: header Subject: .*$1.*/\1/p" \
+        "$MAILLOG" 2>/dev/null | tail -n 1
+}
+
+# pf_done TOKEN: Postfix is finished with TOKEN's message ("QID: removed"); without a queue ID,
+# when the whole queue has drained.
+pf_done() {
+    local qid
+    qid=$(qid_of "$1")
+    if [[ -n $qid ]]; then
+        grep -q " $qid: removed\$" "$MAILLOG"
+    else
+        queue_empty
+    fi
 }
 
 # ---- mxgate ----------------------------------------------------------------------------------
@@ -312,16 +331,17 @@ expect_delivered() {
     log "ok: $tok delivered to: $got($(sink_file "$tok" | xargs -n1 basename | tr '\n' ' '))"
 }
 _sink_has() {
-    local f
-    f=$(sink_file "$1")
-    # smtp-sink writes the file while receiving; it is complete once the queue let go of it.
-    [[ -n $f ]] && queue_empty
+    # smtp-sink writes the file while receiving: it is complete once Postfix is done with it.
+    [[ -n $(sink_file "$1") ]] && pf_done "$1"
 }
 
-# expect_not_delivered TOKEN: once the Postfix queue is empty (15s), no sink message has TOKEN.
+# expect_not_delivered TOKEN: once Postfix is done with it (15s; see pf_done), smtp-sink has
+# no message with TOKEN.
 expect_not_delivered() {
-    if ! wait_for 15 "the Postfix queue to drain" queue_empty; then
-        log "FAIL: queue not empty:"
+    local qid
+    if ! wait_for 15 "Postfix to finish with $1" pf_done "$1"; then
+        qid=$(qid_of "$1")
+        log "FAIL: Postfix not finished with $1 (queue ID ${qid:-none}); queue:"
         find "$T/queue" -path '*/pid' -prune -o -type f -print | sed 's/^/  | /'
         return 1
     fi
@@ -329,7 +349,8 @@ expect_not_delivered() {
         log "FAIL: $1 reached smtp-sink: $(sink_file "$1")"
         return 1
     fi
-    log "ok: $1 not delivered"
+    qid=$(qid_of "$1")
+    log "ok: $1 not delivered${qid:+ (queued as $qid)}"
 }
 
 # log_mark FILE: the current number of lines in FILE, to pass to expect_log as FROM.
