@@ -52,8 +52,8 @@ SINK_DIR=$T/sink
 MXGATE_SOCK=$T/mxgate.sock
 MXGATE_LOG=$T/mxgate.log
 MXGATE_CONF=$T/mxgate.toml
-[[ $T != *[[:space:]]* ]] || die "temp dir $T contains white space (set TMPDIR)"
-((${#MXGATE_SOCK} < 100)) || die "socket path too long: $MXGATE_SOCK (set TMPDIR shorter)"
+[[ $T != *[[:space:]]* ]] || { rmdir "$T"; die "temp dir $T contains white space (set TMPDIR)"; }
+((${#MXGATE_SOCK} < 100)) || { rmdir "$T"; die "socket path too long: $MXGATE_SOCK (set TMPDIR)"; }
 SINK_PID=
 
 cleanup() {
