@@ -6,8 +6,8 @@ use crate::session::Session;
 use std::io::Write as _;
 use std::path::PathBuf;
 
-/// Headers kept per message when capturing.
-const MAX_HEADERS: usize = 1000;
+/// Headers kept per message (for checks and capture).
+pub const MAX_HEADERS: usize = 1000;
 /// Body bytes kept per message when capturing; the rest is counted, not stored.
 const MAX_BODY: usize = 10 * 1024 * 1024;
 

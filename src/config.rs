@@ -268,6 +268,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// Delay, exemptions, trusted clients.
     pub policy: PolicyConfig,
+    /// The shared resolver.
+    pub dns: crate::dns::DnsConfig,
     /// The checks.
     pub checks: ChecksConfig,
     /// Check names in the order the file lists them.
@@ -387,6 +389,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             Some("daemon.log_level".into()),
             format!("{e}"),
         ));
+    }
+
+    if let Err(m) = config.dns.servers() {
+        return Err(err_at(None, Some("dns.nameservers".into()), m));
     }
 
     for check in crate::checks::registry() {

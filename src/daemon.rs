@@ -1,6 +1,7 @@
 //! The daemon: binds the sockets, runs the milter, reloads on SIGHUP and shuts down
 //! gracefully on SIGTERM/SIGINT (stop accepting, let sessions in flight finish).
 
+use crate::checks::Services;
 use crate::config::{self, Config};
 use crate::milter::{self, Shared};
 use crate::net::ListenSpec;
@@ -298,7 +299,9 @@ pub async fn serve(
         backoff: None,
         next: 0,
     };
-    let shared = Arc::new(Shared::new(Policy::new(Arc::clone(&config))));
+    let services = Arc::new(Services::default());
+    let policy = Policy::new(Arc::clone(&config), &services).map_err(anyhow::Error::msg)?;
+    let shared = Arc::new(Shared::new(policy));
     let callbacks = milter::callbacks(Arc::clone(&shared));
     let milter_config = indymilter::Config {
         max_connections: config.daemon.max_connections,
@@ -308,7 +311,7 @@ pub async fn serve(
     let grace = Duration::from_secs(config.daemon.shutdown_timeout);
 
     if let Some(path) = config_path {
-        spawn_reloader(path, Arc::clone(&shared), Arc::clone(&config));
+        spawn_reloader(path, Arc::clone(&shared), Arc::clone(&config), services);
     }
 
     let ctl = Arc::clone(&control);
@@ -336,7 +339,12 @@ pub async fn serve(
 
 /// SIGHUP: validate the file again and swap the policy for new connections; a bad
 /// file leaves the running policy in force. Socket changes need a restart.
-fn spawn_reloader(path: PathBuf, shared: Arc<Shared>, running: Arc<Config>) {
+fn spawn_reloader(
+    path: PathBuf,
+    shared: Arc<Shared>,
+    running: Arc<Config>,
+    mut services: Arc<Services>,
+) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hup) = signal(SignalKind::hangup()) else {
         tracing::warn!("cannot install SIGHUP handler; reload disabled");
@@ -349,8 +357,23 @@ fn spawn_reloader(path: PathBuf, shared: Arc<Shared>, running: Arc<Config>) {
                     if new.listen != running.listen {
                         tracing::warn!("daemon.listen changed; restart mxgate to apply it");
                     }
-                    shared.replace(Policy::new(Arc::new(new)));
-                    tracing::info!(config = %path.display(), "configuration reloaded");
+                    // A changed [dns] section needs a new resolver; otherwise the warm
+                    // cache carries over.
+                    let fresh = if new.dns != shared.current().config().dns {
+                        Arc::new(Services::default())
+                    } else {
+                        Arc::clone(&services)
+                    };
+                    match Policy::new(Arc::new(new), &fresh) {
+                        Ok(p) => {
+                            shared.replace(p);
+                            services = fresh;
+                            tracing::info!(config = %path.display(), "configuration reloaded");
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "reload failed; keeping the running configuration")
+                        }
+                    }
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "reload failed; keeping the running configuration")

@@ -2,13 +2,14 @@
 //!
 //! Data flows one way: milter callback → session facts → checks → verdict.
 
+pub mod capture;
 pub mod checks;
 pub mod config;
+pub mod daemon;
+pub mod dns;
+pub mod milter;
 pub mod net;
 pub mod policy;
 pub mod replay;
 pub mod session;
 pub mod verdict;
-pub mod capture;
-pub mod daemon;
-pub mod milter;

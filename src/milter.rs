@@ -84,7 +84,8 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
 
     cb = cb.on_negotiate(|cx: &mut NegotiateContext<Conn>, _actions, _opts| {
         Box::pin(async move {
-            cx.requested_actions = Actions::DELETE_RCPT | Actions::ADD_HEADER;
+            cx.requested_actions =
+                Actions::DELETE_RCPT | Actions::ADD_HEADER | Actions::CHANGE_HEADER;
             cx.requested_macros
                 .insert(MacroStage::Connect, MACROS_CONNECT.into());
             cx.requested_macros
@@ -176,10 +177,10 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
         })
     });
 
-    if capture {
-        let sh = Arc::clone(&shared);
+    let want_headers = capture || want(Stage::Eoh) || want(Stage::Eom);
+    if want_headers {
         cb = cb.on_header(move |cx, name, value| {
-            let limit = sh.capture.as_ref().map_or(0, |c| c.limit());
+            let limit = crate::capture::MAX_HEADERS;
             Box::pin(async move {
                 if let Some(conn) = cx.data.as_mut() {
                     if conn.session.tx.headers.len() < limit {
@@ -189,6 +190,8 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
                 Status::Continue
             })
         });
+    }
+    if capture {
         let sh = Arc::clone(&shared);
         cb = cb.on_body(move |cx, chunk| {
             let limit = sh.capture.as_ref().map_or(0, |c| c.body_limit());
@@ -206,7 +209,7 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
 
     // indymilter's state machine only goes from a header to the body or end of message
     // through eoh, so eoh must be negotiated whenever headers are.
-    if want(Stage::Eoh) || capture {
+    if want(Stage::Eoh) || want_headers {
         cb = cb.on_eoh(|cx| {
             Box::pin(async move {
                 let Some(conn) = cx.data.as_mut() else {
@@ -225,6 +228,18 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
             };
             absorb(&mut conn.session, &cx.macros);
             let out = conn.policy.end_of_message(&mut conn.session).await;
+            let tx = &conn.session.tx;
+            for (name, value) in &tx.add_headers {
+                if let Err(e) = cx.actions.add_header(name.as_str(), value.as_str()).await {
+                    tracing::warn!(session = %conn.session.id, header = %name, error = %e, "add_header failed");
+                }
+            }
+            for (name, index) in &tx.delete_headers {
+                let index = i32::try_from(*index).unwrap_or(i32::MAX);
+                if let Err(e) = cx.actions.change_header(name.as_str(), index, None::<&str>).await {
+                    tracing::warn!(session = %conn.session.id, header = %name, error = %e, "delete header failed");
+                }
+            }
             for rcpt in &out.delete_rcpts {
                 // The MTA knows recipients in angle brackets, as it passed them.
                 if let Err(e) = cx.actions.delete_recipient(format!("<{rcpt}>")).await {

@@ -1,7 +1,7 @@
 //! The stage runner: runs a stage's checks in config order, holds early hits until
 //! the first RCPT, applies shadow mode and error policy, and logs one line per decision.
 
-use crate::checks::{self, Check, CheckError, Finding};
+use crate::checks::{self, Check, CheckError, Finding, Outcome, Services};
 use crate::config::{CheckCommon, Config, Mode, OnError};
 use crate::session::{Held, Session, Stage};
 use crate::verdict::{Reply, Verdict};
@@ -31,7 +31,8 @@ pub struct Policy {
 
 impl Policy {
     /// Builds every enabled check, in the order the config file lists them.
-    pub fn new(config: Arc<Config>) -> Self {
+    /// Fails when a check cannot be set up (e.g. no resolver configuration).
+    pub fn new(config: Arc<Config>, services: &Services) -> Result<Self, String> {
         let registry = checks::registry();
         let mut names: Vec<&str> = config.check_order.iter().map(String::as_str).collect();
         // Checks configured only by default (not in the file) come after, in registry order.
@@ -45,21 +46,24 @@ impl Policy {
             let Some(reg) = registry.iter().find(|r| r.name == name) else {
                 continue;
             };
-            let (Some(check), Some((common, _))) = ((reg.build)(&config), (reg.common)(&config))
-            else {
+            let built =
+                (reg.build)(&config, services).map_err(|e| format!("checks.{}: {e}", reg.name))?;
+            let (Some(check), Some((common, _))) = (built, (reg.common)(&config)) else {
                 continue;
             };
             checks.push(Bound { check, common });
         }
         let mut by_stage: [Vec<usize>; Stage::ALL.len()] = Default::default();
         for (i, b) in checks.iter().enumerate() {
-            by_stage[b.check.stage().index()].push(i);
+            for stage in b.check.stages() {
+                by_stage[stage.index()].push(i);
+            }
         }
-        Policy {
+        Ok(Policy {
             config,
             checks,
             by_stage,
-        }
+        })
     }
 
     /// The config this policy was built from.
@@ -111,9 +115,27 @@ impl Policy {
         for &i in &self.by_stage[stage.index()] {
             let bound = &self.checks[i];
             let started = Instant::now();
-            let result = bound.check.check(session).await;
+            let result = bound.check.check(stage, session).await;
             let elapsed_us = started.elapsed().as_micros() as u64;
-            let (verdict, reason) = match result {
+            let finding = match result {
+                Ok(Outcome { finding, facts }) => {
+                    for f in facts {
+                        session.record(f);
+                    }
+                    Ok(finding)
+                }
+                Err(CheckError::Temporary {
+                    reason,
+                    reply,
+                    facts,
+                }) => {
+                    for f in facts {
+                        session.record(f);
+                    }
+                    Err((reason, reply))
+                }
+            };
+            let (verdict, reason) = match finding {
                 Ok(Finding::Pass) => {
                     tracing::debug!(
                         session = %session.id, stage = %stage, check = bound.check.name(),
@@ -126,7 +148,7 @@ impl Policy {
                     let reply = hit.reply.as_ref().or(bound.common.reply.as_ref());
                     (Verdict::from_action(action, reply), hit.reason)
                 }
-                Err(CheckError::Temporary { reason, reply }) => match bound.common.on_error {
+                Err((reason, reply)) => match bound.common.on_error {
                     OnError::Continue => {
                         log_decision(
                             session,
@@ -347,7 +369,7 @@ mod tests {
 
     fn policy(toml: &str) -> Policy {
         let c = crate::config::parse(toml, std::path::Path::new("t.toml")).unwrap();
-        Policy::new(Arc::new(c))
+        Policy::new(Arc::new(c), &Services::default()).unwrap()
     }
 
     fn session_with(helo: &str) -> Session {

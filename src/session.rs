@@ -112,6 +112,57 @@ pub struct Transaction {
     pub accepted: bool,
     /// Hit held from MAIL stage (per transaction).
     pub held: Option<Held>,
+    /// SPF result of this transaction's sender, once evaluated.
+    pub spf: Option<SpfFact>,
+    /// Headers checks asked to add at end of message.
+    pub add_headers: Vec<(String, String)>,
+    /// Headers checks asked to delete at end of message: (name, 1-based occurrence).
+    pub delete_headers: Vec<(String, u32)>,
+}
+
+/// What SPF found for a transaction.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct SpfFact {
+    /// `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`, `permerror`.
+    pub result: String,
+    /// The domain the result is about (MAIL FROM domain, or the HELO name).
+    pub domain: String,
+}
+
+/// Facts about the client found by checks, for later checks and the log.
+#[derive(Clone, Debug, Default)]
+pub struct ClientFacts {
+    /// PTR names of the client address (unverified).
+    pub ptr_names: Vec<String>,
+    /// A PTR name that resolves back to the client address (forward-confirmed).
+    pub verified_name: Option<String>,
+    /// Sum of the weights of the DNS lists the client is on (allowlists negative).
+    pub dnsbl_score: i32,
+    /// Names of the lists that listed the client.
+    pub dnsbl_listed: Vec<String>,
+}
+
+/// A fact a check reports along with its finding; the policy records it in the
+/// session, so checks stay read-only.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Fact {
+    /// PTR names of the client.
+    PtrNames(Vec<String>),
+    /// The forward-confirmed client name.
+    VerifiedName(String),
+    /// DNSBL score and the lists that matched.
+    Dnsbl {
+        /// Summed weight.
+        score: i32,
+        /// Matching list names.
+        listed: Vec<String>,
+    },
+    /// SPF result of the current transaction.
+    Spf(SpfFact),
+    /// Add this header at end of message.
+    AddHeader(String, String),
+    /// Delete this occurrence (1-based) of a header at end of message.
+    DeleteHeader(String, u32),
 }
 
 /// Facts about one SMTP connection.
@@ -137,6 +188,10 @@ pub struct Session {
     pub accepted: bool,
     /// Hit held from connect/HELO (whole connection).
     pub held: Option<Held>,
+    /// When the connection started (DNS budget, latency).
+    pub started: std::time::Instant,
+    /// What checks found out about the client.
+    pub facts: ClientFacts,
     /// The current transaction.
     pub tx: Transaction,
     /// Transactions finished so far (for capture), kept only when capturing.
@@ -160,8 +215,25 @@ impl Session {
             trusted: false,
             accepted: false,
             held: None,
+            started: std::time::Instant::now(),
+            facts: ClientFacts::default(),
             tx: Transaction::default(),
             done: Vec::new(),
+        }
+    }
+
+    /// Records a fact reported by a check.
+    pub fn record(&mut self, fact: Fact) {
+        match fact {
+            Fact::PtrNames(n) => self.facts.ptr_names = n,
+            Fact::VerifiedName(n) => self.facts.verified_name = Some(n),
+            Fact::Dnsbl { score, listed } => {
+                self.facts.dnsbl_score = score;
+                self.facts.dnsbl_listed = listed;
+            }
+            Fact::Spf(f) => self.tx.spf = Some(f),
+            Fact::AddHeader(n, v) => self.tx.add_headers.push((n, v)),
+            Fact::DeleteHeader(n, i) => self.tx.delete_headers.push((n, i)),
         }
     }
 

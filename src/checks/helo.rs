@@ -25,10 +25,12 @@ crate::check_config! {
 pub const REGISTRATION: Registration = Registration {
     name: "helo",
     common: |c| c.checks.helo.as_ref().map(|h| (h.common(), h.reply_span())),
-    build: |c: &Config| {
-        let cfg = c.checks.helo.as_ref()?;
-        cfg.enabled
-            .then(|| Box::new(HeloCheck { cfg: cfg.clone() }) as Box<dyn Check>)
+    build: |c: &Config, _| {
+        Ok(c.checks
+            .helo
+            .as_ref()
+            .filter(|h| h.enabled)
+            .map(|cfg| Box::new(HeloCheck { cfg: cfg.clone() }) as Box<dyn Check>))
     },
 };
 
@@ -42,11 +44,11 @@ impl Check for HeloCheck {
         "helo"
     }
 
-    fn stage(&self) -> Stage {
-        Stage::Helo
+    fn stages(&self) -> &'static [Stage] {
+        &[Stage::Helo]
     }
 
-    fn check<'a>(&'a self, session: &'a Session) -> CheckFuture<'a> {
+    fn check<'a>(&'a self, _stage: Stage, session: &'a Session) -> CheckFuture<'a> {
         let finding = match judge(
             &self.cfg,
             session.helo.as_deref().unwrap_or(""),
@@ -55,7 +57,7 @@ impl Check for HeloCheck {
             Some(reason) => Finding::Hit(Hit::new(reason)),
             None => Finding::Pass,
         };
-        Box::pin(std::future::ready(Ok(finding)))
+        Box::pin(std::future::ready(Ok(finding.into())))
     }
 }
 

@@ -6,14 +6,33 @@
 pub mod helo;
 
 use crate::config::{CheckCommon, Config};
-use crate::session::{Session, Stage};
+use crate::dns::Dns;
+use crate::session::{Fact, Session, Stage};
 use crate::verdict::{Action, Reply};
 use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
 
 /// A boxed future borrowed from the check and the session.
-pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<Finding, CheckError>> + Send + 'a>>;
+pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome, CheckError>> + Send + 'a>>;
+
+/// A finding plus the facts the check learnt on the way (recorded even in log mode).
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Outcome {
+    /// The judgement.
+    pub finding: Finding,
+    /// Facts for later checks, the log and end-of-message headers.
+    pub facts: Vec<Fact>,
+}
+
+impl From<Finding> for Outcome {
+    fn from(finding: Finding) -> Self {
+        Outcome {
+            finding,
+            facts: Vec::new(),
+        }
+    }
+}
 
 /// What a check found.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -57,21 +76,54 @@ pub enum CheckError {
         reason: String,
         /// The 4xx reply to use when on_error = tempfail (the check's own, e.g. 450 4.7.25).
         reply: Option<Reply>,
+        /// Facts learnt before the failure.
+        facts: Vec<Fact>,
     },
+}
+
+impl CheckError {
+    /// A temporary failure with the check's own 4xx reply.
+    pub fn temporary(reason: impl Into<String>, reply: Option<Reply>) -> Self {
+        CheckError::Temporary {
+            reason: reason.into(),
+            reply,
+            facts: Vec::new(),
+        }
+    }
+}
+
+/// Shared services checks are built with; created on first use, once per process.
+#[derive(Default)]
+pub struct Services {
+    dns: std::sync::OnceLock<std::sync::Arc<Dns>>,
+}
+
+impl Services {
+    /// The shared resolver, built from `[dns]` on first use.
+    pub fn dns(&self, config: &Config) -> Result<std::sync::Arc<Dns>, String> {
+        if let Some(d) = self.dns.get() {
+            return Ok(std::sync::Arc::clone(d));
+        }
+        let dns = std::sync::Arc::new(Dns::new(&config.dns)?);
+        Ok(std::sync::Arc::clone(self.dns.get_or_init(|| dns)))
+    }
 }
 
 /// A check bound to a stage.
 pub trait Check: Send + Sync {
     /// Name as in the config section `[checks.NAME]` and the log.
     fn name(&self) -> &'static str;
-    /// The stage it runs at.
-    fn stage(&self) -> Stage;
-    /// Judges the session at its stage.
-    fn check<'a>(&'a self, session: &'a Session) -> CheckFuture<'a>;
+    /// The stages it runs at (most checks have one).
+    fn stages(&self) -> &'static [Stage];
+    /// Judges the session at `stage`.
+    fn check<'a>(&'a self, stage: Stage, session: &'a Session) -> CheckFuture<'a>;
 }
 
 /// A check's common settings and the span of its `reply` (for error messages).
 pub type CommonOf = fn(&Config) -> Option<(CheckCommon, Option<Range<usize>>)>;
+
+/// Builds a check; Err names what could not be set up (e.g. the resolver).
+pub type BuildFn = fn(&Config, &Services) -> Result<Option<Box<dyn Check>>, String>;
 
 /// How a check is found in the config and built.
 pub struct Registration {
@@ -80,7 +132,7 @@ pub struct Registration {
     /// Common settings and the reply's span, if the section is present.
     pub common: CommonOf,
     /// Builds the check from the config; None when its section is absent or disabled.
-    pub build: fn(&Config) -> Option<Box<dyn Check>>,
+    pub build: BuildFn,
 }
 
 /// Every check mxgate knows. Adding a check: a file, a `ChecksConfig` field, a line here.
