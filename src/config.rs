@@ -258,6 +258,15 @@ pub struct ChecksConfig {
     /// HELO/EHLO name sanity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helo: Option<HeloConfig>,
+    /// Reverse DNS of the client (PTR, forward-confirmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rdns: Option<crate::checks::rdns::RdnsConfig>,
+    /// DNS blocklists and allowlists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnsbl: Option<crate::checks::dnsbl::DnsblConfig>,
+    /// SPF (RFC 7208) for the HELO and MAIL FROM identities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spf: Option<crate::checks::spf::SpfConfig>,
 }
 
 /// The whole, validated configuration.

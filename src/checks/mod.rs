@@ -3,7 +3,10 @@
 //! A check only judges: it reads session facts and returns a [`Finding`]. What a hit
 //! does (reject, tempfail, …), shadow mode and error policy belong to the policy.
 
+pub mod dnsbl;
 pub mod helo;
+pub mod rdns;
+pub mod spf;
 
 use crate::config::{CheckCommon, Config};
 use crate::dns::Dns;
@@ -137,5 +140,10 @@ pub struct Registration {
 
 /// Every check mxgate knows. Adding a check: a file, a `ChecksConfig` field, a line here.
 pub fn registry() -> &'static [Registration] {
-    &[helo::REGISTRATION]
+    &[
+        helo::REGISTRATION,
+        rdns::REGISTRATION,
+        dnsbl::REGISTRATION,
+        spf::REGISTRATION,
+    ]
 }

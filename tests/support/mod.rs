@@ -8,4 +8,5 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod daemon;
 pub mod pg;
