@@ -194,6 +194,12 @@ impl Policy {
         verdict: Verdict,
     ) -> Verdict {
         let early = matches!(stage, Stage::Connect | Stage::Helo | Stage::Mail);
+        // Dropping one recipient only means something at RCPT; elsewhere the whole
+        // message goes.
+        let verdict = match verdict {
+            Verdict::DropRecipient if stage != Stage::Rcpt => Verdict::Discard,
+            v => v,
+        };
         let holdable = matches!(
             verdict,
             Verdict::Reject(_) | Verdict::Tempfail(_) | Verdict::Discard
@@ -226,15 +232,12 @@ impl Policy {
                 }
                 Verdict::Accept
             }
-            Verdict::DropRecipient if stage == Stage::Rcpt => {
+            Verdict::DropRecipient => {
                 if let Some(r) = session.tx.rcpts.last_mut() {
                     r.dropped = true;
                 }
                 Verdict::Continue
             }
-            // Dropping one recipient only means something at RCPT; elsewhere the
-            // whole message goes.
-            Verdict::DropRecipient => Verdict::Discard,
             v => v,
         }
     }
@@ -433,6 +436,13 @@ mod tests {
         let p = policy("[policy]\ndelay_reject = false\n[checks.helo]\naction = \"discard\"\n");
         let mut s = session_with("localhost");
         // Discard before a transaction is held even without delay_reject.
+        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        add_rcpt(&mut s, "a@example.com");
+        assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Discard);
+
+        // drop-recipient outside RCPT drops the whole message, never at connect/HELO.
+        let p = policy("[checks.helo]\naction = \"drop-recipient\"\n");
+        let mut s = session_with("localhost");
         assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
         add_rcpt(&mut s, "a@example.com");
         assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Discard);
