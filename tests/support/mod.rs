@@ -7,6 +7,6 @@
 //! items are expected there.
 #![allow(dead_code)]
 
-pub mod dns;
 pub mod daemon;
+pub mod dns;
 pub mod pg;
