@@ -103,6 +103,12 @@ impl DnsServer {
     /// UDP and TCP on one ephemeral port. Must be called inside a tokio runtime (the server runs
     /// as tasks on it). Panics with the parse error if a zone is invalid (no SOA, bad record…).
     pub async fn start(zones: &[(&str, &str)]) -> DnsServer {
+        Self::start_on(zones, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await
+    }
+
+    /// Like [`start`](Self::start), on `listen` (UDP and TCP); port 0 picks a free port. For
+    /// the standalone `examples/fixture_dns.rs`. Panics if the address cannot be bound.
+    pub async fn start_on(zones: &[(&str, &str)], listen: SocketAddr) -> DnsServer {
         let mut catalog = Catalog::new();
         for (origin, text) in zones {
             let origin_name = Name::from_str(origin)
@@ -128,7 +134,17 @@ impl DnsServer {
             queries: queries.clone(),
         };
 
-        let (udp, tcp) = bind_same_port().await;
+        let (udp, tcp) = if listen.port() == 0 {
+            bind_same_port(listen.ip()).await
+        } else {
+            let udp = UdpSocket::bind(listen)
+                .await
+                .unwrap_or_else(|e| panic!("bind UDP {listen}: {e}"));
+            let tcp = TcpListener::bind(listen)
+                .await
+                .unwrap_or_else(|e| panic!("bind TCP {listen}: {e}"));
+            (udp, tcp)
+        };
         let addr = udp.local_addr().expect("udp local_addr");
         let mut server = Server::new(handler);
         server.register_socket(udp);
@@ -252,19 +268,19 @@ fn normalize(name: &str) -> String {
 
 /// UDP and TCP on the same ephemeral port: bind UDP to port 0, then try TCP on that port.
 /// Another process may hold the TCP port, so retry with a fresh UDP port a few times.
-async fn bind_same_port() -> (UdpSocket, TcpListener) {
+async fn bind_same_port(ip: IpAddr) -> (UdpSocket, TcpListener) {
     let mut last_err = None;
     for _ in 0..20 {
-        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        let udp = UdpSocket::bind((ip, 0))
             .await
-            .expect("bind UDP 127.0.0.1:0");
+            .unwrap_or_else(|e| panic!("bind UDP {ip}:0: {e}"));
         let port = udp.local_addr().expect("udp local_addr").port();
-        match TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), port)).await {
+        match TcpListener::bind((ip, port)).await {
             Ok(tcp) => return (udp, tcp),
             Err(e) => last_err = Some(e),
         }
     }
-    panic!("could not bind UDP and TCP on one port of 127.0.0.1: {last_err:?}");
+    panic!("could not bind UDP and TCP on one port of {ip}: {last_err:?}");
 }
 
 /// The RequestHandler the server runs: logs each query, then either answers from the catalog
