@@ -12,4 +12,5 @@ pub mod net;
 pub mod policy;
 pub mod replay;
 pub mod session;
+pub mod spf_lookup;
 pub mod verdict;
