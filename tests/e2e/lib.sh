@@ -9,6 +9,9 @@
 #   SMTP_INET_PORT  smtpd whose milter is mxgate over TCP (MILTER_PORT)
 #   PF_CONF    Postfix config_directory       MAILLOG    Postfix log file
 #   MXGATE_SOCK, MXGATE_LOG, MXGATE_CONF (the default config)
+#   DNS_ADDR   fixture DNS server (127.0.0.1:PORT) serving tests/fixtures/zones
+#   DNS_LOG    its output (one "query NAME TYPE" line per query)
+#   DNS_SERVFAIL_CLIENT  a 192.0.2.x address whose PTR query gets SERVFAIL
 
 log() { printf '%s\n' "$*"; }
 die() { printf 'e2e: %s\n' "$*" >&2; exit 1; }
@@ -73,11 +76,12 @@ smtp_banner() {
 # ---- templates -------------------------------------------------------------------------------
 
 # render TEMPLATE OUT: replace @DIR@ @SMTP_PORT@ @SMTP_INET_PORT@ @SINK_PORT@ @MILTER_PORT@
-# @MILTERS@ @MXGATE_SOCK@.
+# @MILTERS@ @MXGATE_SOCK@ @DNS_ADDR@.
 render() {
     sed -e "s|@DIR@|$T|g" -e "s|@SMTP_PORT@|$SMTP_PORT|g" -e "s|@SINK_PORT@|$SINK_PORT|g" \
         -e "s|@SMTP_INET_PORT@|$SMTP_INET_PORT|g" -e "s|@MILTER_PORT@|$MILTER_PORT|g" \
-        -e "s|@MILTERS@|${MILTERS:-}|g" -e "s|@MXGATE_SOCK@|$MXGATE_SOCK|g" "$1" >"$2"
+        -e "s|@MILTERS@|${MILTERS:-}|g" -e "s|@MXGATE_SOCK@|$MXGATE_SOCK|g" \
+        -e "s|@DNS_ADDR@|${DNS_ADDR:-}|g" "$1" >"$2"
 }
 
 # ---- Postfix ---------------------------------------------------------------------------------
@@ -210,6 +214,23 @@ token() { printf 'e2e-%s-%s-%04x\n' "${1:-msg}" "$(date +%s%N | tail -c 7)" "$((
 # (STAGE: connect helo mail rcpt data eom quit ...; one "rcpt" line per RCPT).
 # The latest session is what expect_* look at. Also echoes the transcript to the scenario log.
 SMTP_N=0
+
+# smtp_from ADDR NAME [swaks options...]: like smtp, but Postfix (and so mxgate) sees client ADDR
+# with hostname NAME (Postfix's own FCrDNS result: a name, or "[UNAVAILABLE]"), through XCLIENT
+# (main.cf allows it from 127.0.0.0/8). Expect the XCLIENT reply at stage "xclient" (220).
+smtp_from() {
+    local addr=$1 name=$2; shift 2
+    smtp --xclient-addr "$addr" --xclient-name "$name" "$@"
+}
+
+# rev_re IPV4: a grep -E regex for its reverse name, e.g. 66\.2\.0\.192\.in-addr\.arpa\.
+rev_re() {
+    local a b c d name
+    IFS=. read -r a b c d <<<"$1"
+    name="$d.$c.$b.$a.in-addr.arpa."
+    printf '%s\n' "${name//./\\.}"
+}
+
 smtp() {
     SMTP_N=$((SMTP_N + 1))
     LAST=$SC_DIR/$SMTP_N
@@ -376,6 +397,15 @@ _log_has() { _log_lines "$1" "$3" | grep -qE -- "$2"; }
 mxgate_conf() {
     local out=$SC_DIR/$1.toml
     render /dev/stdin "$out"
+    echo "$out"
+}
+
+# mxgate_dns_conf NAME: like mxgate_conf, but stdin comes after conf/mxgate-dns.toml.in: the
+# default listeners and [policy], and a [dns] section asking only the fixture DNS server (no
+# cache, 1 s timeout, 1 attempt). Stdin adds the [checks.*] sections (no [daemon]/[dns]/[policy]).
+mxgate_dns_conf() {
+    local out=$SC_DIR/$1.toml
+    cat "$E2E/conf/mxgate-dns.toml.in" - | render /dev/stdin "$out"
     echo "$out"
 }
 

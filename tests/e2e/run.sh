@@ -10,6 +10,8 @@
 #
 # Environment:
 #   MXGATE_BIN   binary to test (default: target/release/mxgate, built if missing)
+#   FIXTURE_DNS_BIN  the fixture DNS server (default: target/release/examples/fixture_dns,
+#                built if missing)
 #   E2E_KEEP=1   keep the temp dir (and print its path) instead of deleting it
 #   E2E_VERBOSE=1  print every scenario's log, not only failing ones
 #
@@ -38,6 +40,14 @@ if [[ ! -x $MXGATE ]]; then
     (cd "$REPO" && cargo build --release --bin mxgate) || die "cargo build failed"
 fi
 MXGATE=$(realpath "$MXGATE")
+# The DNS checks' scenarios ask an authoritative server for tests/fixtures/zones (+ faults).
+FIXTURE_DNS=${FIXTURE_DNS_BIN:-$REPO/target/release/examples/fixture_dns}
+if [[ ! -x $FIXTURE_DNS ]]; then
+    [[ -n ${FIXTURE_DNS_BIN:-} ]] && die "FIXTURE_DNS_BIN=$FIXTURE_DNS is not executable"
+    log "building fixture_dns (cargo build --release --example fixture_dns)"
+    (cd "$REPO" && cargo build --release --example fixture_dns) || die "cargo build of fixture_dns failed"
+fi
+FIXTURE_DNS=$(realpath "$FIXTURE_DNS")
 
 # ---- temp dir and teardown -------------------------------------------------------------------
 T=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-e2e.XXXXXX")
@@ -55,6 +65,7 @@ MXGATE_CONF=$T/mxgate.toml
 [[ $T != *[[:space:]]* ]] || { rmdir "$T"; die "temp dir $T contains white space (set TMPDIR)"; }
 ((${#MXGATE_SOCK} < 100)) || { rmdir "$T"; die "socket path too long: $MXGATE_SOCK (set TMPDIR)"; }
 SINK_PID=
+DNS_PID=
 
 cleanup() {
     local rc=$? pid pids
@@ -83,6 +94,10 @@ cleanup() {
         kill -TERM "$SINK_PID" 2>/dev/null
         wait "$SINK_PID" 2>/dev/null
     fi
+    if [[ -n $DNS_PID ]]; then
+        kill -TERM "$DNS_PID" 2>/dev/null
+        wait "$DNS_PID" 2>/dev/null
+    fi
     if [[ -n ${E2E_KEEP:-} ]]; then
         log "kept $T"
     else
@@ -101,6 +116,8 @@ dump_logs() {
     tail -n 40 "$MXGATE_LOG" 2>/dev/null | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/  | /'
     log "---- last 10 lines of smtp-sink's output"
     tail -n 10 "$T/sink.log" 2>/dev/null | sed 's/^/  | /'
+    log "---- last 20 lines of fixture_dns's output (the queries it got)"
+    tail -n 20 "$DNS_LOG" 2>/dev/null | sed 's/^/  | /'
 }
 setup_failed() {
     log "e2e setup failed: $*"
@@ -124,6 +141,20 @@ chown nobody "$SINK_DIR"
     "127.0.0.1:$SINK_PORT" 64 </dev/null >"$T/sink.log" 2>&1) &
 SINK_PID=$!
 wait_for 5 "smtp-sink on port $SINK_PORT" tcp_listening "$SINK_PORT" || setup_failed "smtp-sink did not start"
+
+# ---- fixture DNS server: tests/fixtures/zones, for the scenarios' [dns] nameservers -----------
+# Port 0: the server picks a free UDP+TCP port and says which; no race with other runs.
+# Faults (the same for every scenario; the names are in no zone, so nothing else sees them):
+# shellcheck disable=SC2034 # used by scenarios
+DNS_SERVFAIL_CLIENT=192.0.2.66 # its PTR query gets SERVFAIL
+DNS_LOG=$T/dns.log
+"$FIXTURE_DNS" --listen 127.0.0.1:0 --servfail 66.2.0.192.in-addr.arpa. </dev/null >"$DNS_LOG" 2>&1 &
+DNS_PID=$!
+dns_ready() { grep -q '^listening on ' "$DNS_LOG" || ! kill -0 "$DNS_PID" 2>/dev/null; }
+wait_for 10 "fixture_dns to listen" dns_ready || true
+DNS_ADDR=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' "$DNS_LOG")
+[[ -n $DNS_ADDR ]] || setup_failed "fixture_dns did not start: $(head -c 2000 "$DNS_LOG")"
+log "e2e: fixture DNS on $DNS_ADDR ($FIXTURE_DNS)"
 
 # ---- mxgate ----------------------------------------------------------------------------------
 render "$E2E/conf/mxgate.toml.in" "$MXGATE_CONF"
@@ -150,7 +181,9 @@ banner=$(smtp_banner "$SMTP_PORT" || true)
 # ---- scenarios -------------------------------------------------------------------------------
 passed=0 failed=0
 mkdir -p "$T/scenarios"
-for file in "$E2E"/scenarios/*.sh; do
+# In numeric order of the NN- prefix (sort -V: 90-… before 100-…).
+mapfile -t scenario_files < <(printf '%s\n' "$E2E"/scenarios/*.sh | sort -V)
+for file in "${scenario_files[@]}"; do
     name=$(basename "$file" .sh)
     if (($#)); then
         match=
