@@ -1,0 +1,244 @@
+//! Evaluating the HELO and MAIL FROM identities (RFC 7208 §2.3, §2.4) with viaspf,
+//! under a deadline.
+
+use std::fmt;
+use std::net::IpAddr;
+use tokio::time::Instant;
+use viaspf::lookup::Lookup;
+use viaspf::{Config, DomainName, ErrorCause, Sender, SpfResult, SpfResultCause};
+
+/// Which identity a result is about.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum Identity {
+    /// The MAIL FROM address.
+    MailFrom,
+    /// The HELO name (also the MAIL FROM identity of the null sender, RFC 7208 §2.4).
+    Helo,
+}
+
+impl Identity {
+    /// `mailfrom` / `helo`, as Received-SPF's `identity=` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Identity::MailFrom => "mailfrom",
+            Identity::Helo => "helo",
+        }
+    }
+}
+
+/// The outcome of check_host() for one identity.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Evaluation {
+    /// Which identity was checked.
+    pub identity: Identity,
+    /// The identity as the client gave it: the MAIL FROM address or the HELO name.
+    pub subject: String,
+    /// The domain checked, lower case (empty when the identity had none to check).
+    pub domain: String,
+    /// viaspf's result (a fail carries its explanation).
+    pub result: SpfResult,
+    /// The mechanism that matched or the error cause, when known.
+    pub cause: Option<SpfResultCause>,
+}
+
+impl Evaluation {
+    /// `none` without any lookup: the identity was absent or not a domain.
+    fn none(identity: Identity, subject: &str, domain: String) -> Self {
+        Evaluation {
+            identity,
+            subject: subject.to_owned(),
+            domain,
+            result: SpfResult::None,
+            cause: None,
+        }
+    }
+
+    /// The result keyword: `pass`, `fail`, `softfail`, `neutral`, `none`,
+    /// `temperror`, `permerror`.
+    pub fn result_name(&self) -> &'static str {
+        result_name(&self.result)
+    }
+
+    /// The explanation from the domain's `exp=` (raw, not yet sanitised), for a fail.
+    pub fn explanation(&self) -> Option<&str> {
+        match &self.result {
+            SpfResult::Fail(viaspf::ExplanationString::External(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Why an error result came about, in viaspf's short ASCII words.
+    pub fn problem(&self) -> Option<String> {
+        match &self.cause {
+            Some(SpfResultCause::Error(e)) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The mechanism that decided an authorisation result (`ip4:192.0.2.0/24`).
+    pub fn mechanism(&self) -> Option<String> {
+        match &self.cause {
+            Some(SpfResultCause::Match(m)) => Some(m.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}={} ({})",
+            self.identity.as_str(),
+            self.result_name(),
+            self.domain
+        )?;
+        if let Some(p) = self.problem() {
+            write!(f, ": {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The keyword of a viaspf result.
+pub fn result_name(r: &SpfResult) -> &'static str {
+    match r {
+        SpfResult::None => "none",
+        SpfResult::Neutral => "neutral",
+        SpfResult::Pass => "pass",
+        SpfResult::Fail(_) => "fail",
+        SpfResult::Softfail => "softfail",
+        SpfResult::Temperror => "temperror",
+        SpfResult::Permerror => "permerror",
+    }
+}
+
+/// Checks the HELO identity: `postmaster@HELO` (RFC 7208 §2.3). A HELO that is not a
+/// domain name (address literal, single label) gives `none` without any lookup.
+pub async fn evaluate_helo(
+    lookup: &impl Lookup,
+    config: &Config,
+    ip: IpAddr,
+    helo: Option<&str>,
+    deadline: Instant,
+) -> Evaluation {
+    let helo = helo.map(str::trim).unwrap_or("");
+    let Some((domain, sender)) = DomainName::new(helo)
+        .ok()
+        .and_then(|d| Sender::from_domain(helo).ok().map(|s| (d, s)))
+    else {
+        return Evaluation::none(Identity::Helo, helo, String::new());
+    };
+    run(
+        lookup,
+        config,
+        ip,
+        &sender,
+        Some(&domain),
+        Identity::Helo,
+        helo,
+        deadline,
+    )
+    .await
+}
+
+/// Checks the MAIL FROM identity. The null sender is `postmaster@HELO`, so its result
+/// is the HELO identity's (reported as such); a sender whose domain is not a domain
+/// name (`user@[192.0.2.1]`, no `@`) gives `none`.
+pub async fn evaluate_mail_from(
+    lookup: &impl Lookup,
+    config: &Config,
+    ip: IpAddr,
+    helo: Option<&str>,
+    sender: &str,
+    deadline: Instant,
+) -> Evaluation {
+    if sender.is_empty() {
+        return evaluate_helo(lookup, config, ip, helo, deadline).await;
+    }
+    let domain_part = sender.rsplit_once('@').map_or("", |(_, d)| d);
+    let Some(parsed) = parse_sender(sender) else {
+        return Evaluation::none(Identity::MailFrom, sender, domain_part.to_ascii_lowercase());
+    };
+    let helo_domain = helo.and_then(|h| DomainName::new(h.trim()).ok());
+    run(
+        lookup,
+        config,
+        ip,
+        &parsed,
+        helo_domain.as_ref(),
+        Identity::MailFrom,
+        sender,
+        deadline,
+    )
+    .await
+}
+
+/// viaspf's sender, more lenient than its parser where RFC 7208 asks for it: an
+/// empty local part becomes `postmaster` (§4.3), and a local part that is neither a
+/// dot-string nor quoted (Postfix passes `john doe@example.com` unquoted) is quoted.
+fn parse_sender(sender: &str) -> Option<Sender> {
+    let (local, domain) = sender.rsplit_once('@')?;
+    if local.is_empty() {
+        return Sender::from_domain(domain).ok();
+    }
+    Sender::from_address(sender).ok().or_else(|| {
+        let quoted = local.replace('\\', "\\\\").replace('"', "\\\"");
+        Sender::from_address(&format!("\"{quoted}\"@{domain}")).ok()
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    lookup: &impl Lookup,
+    config: &Config,
+    ip: IpAddr,
+    sender: &Sender,
+    helo: Option<&DomainName>,
+    identity: Identity,
+    subject: &str,
+    deadline: Instant,
+) -> Evaluation {
+    let domain = sender.domain().to_string().to_ascii_lowercase();
+    let query = viaspf::evaluate_sender(lookup, config, ip, sender, helo);
+    // viaspf bounds one check_host() by its own timeout; the session's DNS budget
+    // bounds all checks together, whichever ends first.
+    let (result, cause) = match tokio::time::timeout_at(deadline, query).await {
+        Ok(r) => (r.spf_result, r.cause),
+        Err(_) => (
+            SpfResult::Temperror,
+            Some(SpfResultCause::Error(ErrorCause::Timeout)),
+        ),
+    };
+    Evaluation {
+        identity,
+        subject: subject.to_owned(),
+        domain,
+        result,
+        cause,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn senders() {
+        let s = parse_sender("@example.net").unwrap();
+        assert_eq!(s.local_part(), "postmaster");
+        assert_eq!(
+            parse_sender("john doe@example.com").unwrap().local_part(),
+            "\"john doe\""
+        );
+        assert!(parse_sender("localuser").is_none());
+        assert!(parse_sender("foo@[192.0.2.1]").is_none());
+        assert_eq!(
+            parse_sender("a.b@Example.COM")
+                .unwrap()
+                .domain()
+                .to_string(),
+            "example.com"
+        );
+    }
+}
