@@ -205,7 +205,9 @@ async fn configured_reply_and_action_are_used() {
         "delay_reject = false",
         "reply = { code = 554, xcode = \"5.7.25\", text = \"go away\" }",
     );
-    replay(&cfg, &[file.clone()]).await.assert_all_passed();
+    replay(&cfg, std::slice::from_ref(&file))
+        .await
+        .assert_all_passed();
 
     std::fs::write(
         &file,
