@@ -136,6 +136,16 @@ pub enum EomCheck {
         /// Line (0 when built in code).
         line: usize,
     },
+    /// `eom expect delete-header NAME INDEX`: a change-header action without a value
+    /// (deletion) for occurrence INDEX (1-based) of header NAME (case-insensitive).
+    DeleteHeader {
+        /// Header name.
+        name: String,
+        /// 1-based occurrence among the headers of that name.
+        index: i32,
+        /// Line (0 when built in code).
+        line: usize,
+    },
     /// `eom expect delete-rcpt <ADDR>`: a delete-recipient action for ADDR.
     DeleteRcpt {
         /// Address without angle brackets (compared case-insensitively, brackets ignored).
@@ -164,6 +174,7 @@ impl EomCheck {
             EomCheck::Verdict(e) => e.line,
             EomCheck::Header { line, .. }
             | EomCheck::NoHeader { line, .. }
+            | EomCheck::DeleteHeader { line, .. }
             | EomCheck::DeleteRcpt { line, .. }
             | EomCheck::AddRcpt { line, .. }
             | EomCheck::NoActions { line } => *line,
@@ -182,6 +193,9 @@ impl fmt::Display for EomCheck {
             } => write!(f, "header {name} ~ {t}"),
             EomCheck::Header { name, .. } => write!(f, "header {name}"),
             EomCheck::NoHeader { name, .. } => write!(f, "no-header {name}"),
+            EomCheck::DeleteHeader { name, index, .. } => {
+                write!(f, "delete-header {name} {index}")
+            }
             EomCheck::DeleteRcpt { addr, .. } => write!(f, "delete-rcpt <{addr}>"),
             EomCheck::AddRcpt { addr, .. } => write!(f, "add-rcpt <{addr}>"),
             EomCheck::NoActions { .. } => f.write_str("no-actions"),
@@ -1023,6 +1037,25 @@ impl<'a> Parser<'a> {
                     line: lineno,
                 }
             }
+            "delete-header" => {
+                let mut words = rest.split_whitespace();
+                let (Some(name), Some(index), None) = (words.next(), words.next(), words.next())
+                else {
+                    return Err(self.err(lineno, "'expect delete-header' needs NAME INDEX"));
+                };
+                let index = index
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|i| *i >= 1)
+                    .ok_or_else(|| {
+                        self.err(lineno, "'expect delete-header': INDEX is a number from 1")
+                    })?;
+                EomCheck::DeleteHeader {
+                    name: name.to_string(),
+                    index,
+                    line: lineno,
+                }
+            }
             "delete-rcpt" | "add-rcpt" => {
                 let (addr, tail) =
                     parse_addr(rest).map_err(|m| self.err(lineno, format!("'{kind}': {m}")))?;
@@ -1714,6 +1747,7 @@ rcpt <c@d>
                             EomCheck::Verdict(x) => x.line = 0,
                             EomCheck::Header { line, .. }
                             | EomCheck::NoHeader { line, .. }
+                            | EomCheck::DeleteHeader { line, .. }
                             | EomCheck::DeleteRcpt { line, .. }
                             | EomCheck::AddRcpt { line, .. }
                             | EomCheck::NoActions { line } => *line = 0,

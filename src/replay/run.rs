@@ -86,6 +86,9 @@ pub fn check_eom(c: &EomCheck, r: &StageResult) -> Option<String> {
             n.eq_ignore_ascii_case(name) && text.as_ref().is_none_or(|t| contains_ci(v, t))
         }),
         EomCheck::NoHeader { name, .. } => !headers().any(|(n, _)| n.eq_ignore_ascii_case(name)),
+        EomCheck::DeleteHeader { name, index, .. } => r.actions.iter().any(|a| {
+            matches!(a, Action::DeleteHeader { name: n, index: i } if n.eq_ignore_ascii_case(name) && i == index)
+        }),
         EomCheck::DeleteRcpt { addr, .. } => r
             .actions
             .iter()
@@ -382,6 +385,18 @@ mod tests {
         )
         .is_some());
         assert!(check_eom(&EomCheck::NoActions { line: 1 }, &r).is_some());
+        let del = |name: &str, index: i32| EomCheck::DeleteHeader {
+            name: name.into(),
+            index,
+            line: 1,
+        };
+        assert!(check_eom(&del("X-Old", 2), &r).is_some());
+        r.actions.push(Action::DeleteHeader {
+            name: "X-Old".into(),
+            index: 2,
+        });
+        assert!(check_eom(&del("x-old", 2), &r).is_none());
+        assert!(check_eom(&del("X-Old", 1), &r).is_some());
         r.actions.clear();
         assert!(check_eom(&EomCheck::NoActions { line: 1 }, &r).is_none());
         r.outcome = Outcome::NotSent("rejected at RCPT".into());
