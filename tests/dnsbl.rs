@@ -267,6 +267,15 @@ weight = -5
         .await
         .expect("no DNS failure");
     assert_eq!(dnsbl_fact(&out.facts), (0, vec![]));
+
+    // A client without an IP address (a local socket): nothing to ask, score 0.
+    let local = Session::new(None, 0, "localhost".into());
+    let out = check
+        .check(Stage::Connect, &local)
+        .await
+        .expect("no lookup at all");
+    assert_eq!(out.finding, Finding::Pass);
+    assert_eq!(dnsbl_fact(&out.facts), (0, vec![]));
 }
 
 #[tokio::test]

@@ -385,6 +385,12 @@ impl DnsblCheck {
                 "no lists configured: add [[checks.dnsbl.lists]] tables with a zone".into(),
             );
         }
+        if let Some(l) = cfg.lists.iter().find(|l| !l.ipv4 && !l.ipv6) {
+            return Err(format!(
+                "list {}: ipv4 and ipv6 are both false, so it is never queried",
+                l.zone.0
+            ));
+        }
         let template = match &cfg.reply {
             Some(r) => ReplyTemplate::try_from(r.get_ref().text.clone())
                 .map_err(|e| format!("reply.text: {e}"))?,
@@ -481,7 +487,10 @@ enum SelfTest {
 }
 
 /// Judges the answers for the RFC 5782 test points: `listed` for 127.0.0.2 (or
-/// ::ffff:127.0.0.2), `clean` for 127.0.0.1 (or ::ffff:127.0.0.1).
+/// ::ffff:127.0.0.2), `clean` for 127.0.0.1 (or ::ffff:127.0.0.1). The list's
+/// `answers` filter is not applied: lists answer their test point with codes of
+/// their own choosing (zen: 127.0.0.2, .4, .10), which a filter for one sublist
+/// need not match; any valid 127.0.0.0/8 answer shows the list works.
 fn judge_self_test(
     listed: &Result<Vec<Ipv4Addr>, DnsError>,
     clean: &Result<Vec<Ipv4Addr>, DnsError>,
@@ -612,7 +621,15 @@ impl Inner {
 
     async fn judge(&self, session: &Session) -> Result<Outcome, CheckError> {
         let Some(ip) = session.client_addr else {
-            return Ok(Finding::Pass.into());
+            // Nothing to look up for a non-IP client; the score is still reported so
+            // later checks never see a stale or missing one.
+            return Ok(Outcome {
+                finding: Finding::Pass,
+                facts: vec![Fact::Dnsbl {
+                    score: 0,
+                    listed: Vec::new(),
+                }],
+            });
         };
         let deadline = session_deadline(&self.dns, session);
         // Until the first self-test round is over a broken list may still be enabled.
@@ -1032,6 +1049,11 @@ ipv6 = false
             .all(|s| s.enabled && s.errors == 0));
         assert_eq!(check.list_stats()[0].name, "zen");
         assert_eq!(check.list_stats()[1].name, "wl.example");
+        let never = parse("[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"x.example\"\nipv4 = false\nipv6 = false\n").unwrap();
+        let e = DnsblCheck::new(never.checks.dnsbl.as_ref().unwrap(), Arc::clone(&dns))
+            .err()
+            .unwrap();
+        assert!(e.contains("never queried"), "{e}");
         let empty = parse("[checks.dnsbl]\n").unwrap();
         let e = DnsblCheck::new(empty.checks.dnsbl.as_ref().unwrap(), dns)
             .err()
