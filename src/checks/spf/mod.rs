@@ -294,11 +294,12 @@ impl Check for SpfCheck {
     }
 
     fn stages(&self) -> &'static [Stage] {
-        // Header callbacks cost round trips; only ask for them when they are used.
+        // HELO only so that the milter negotiates it and records the name (nothing
+        // is judged there). Header callbacks cost round trips: only when used.
         if self.cfg.remove_forged_authentication_results {
-            &[Stage::Mail, Stage::Eoh]
+            &[Stage::Helo, Stage::Mail, Stage::Eoh]
         } else {
-            &[Stage::Mail]
+            &[Stage::Helo, Stage::Mail]
         }
     }
 
