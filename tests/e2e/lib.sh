@@ -374,6 +374,37 @@ expect_not_delivered() {
     log "ok: $1 not delivered${qid:+ (queued as $qid)}"
 }
 
+# expect_header FILE REGEX: a header line of the message in FILE (a sink file; continuation
+# lines joined) matches REGEX (grep -E). expect_no_header FILE REGEX: none does.
+expect_header() {
+    if [[ -z $1 || ! -f $1 ]]; then
+        log "FAIL: expect_header: no message file '$1'"
+        return 1
+    fi
+    if ! _headers_of "$1" | grep -qE -- "$2"; then
+        log "FAIL: no header matching /$2/ in $1; headers:"
+        _headers_of "$1" | sed 's/^/  | /'
+        return 1
+    fi
+    log "ok: header: $(_headers_of "$1" | grep -E -- "$2" | head -n 1)"
+}
+expect_no_header() {
+    if [[ -z $1 || ! -f $1 ]]; then
+        log "FAIL: expect_no_header: no message file '$1'"
+        return 1
+    fi
+    if _headers_of "$1" | grep -qE -- "$2"; then
+        log "FAIL: header matching /$2/ in $1: $(_headers_of "$1" | grep -E -- "$2" | head -n 1)"
+        return 1
+    fi
+    log "ok: no header matching /$2/"
+}
+# _headers_of FILE: the header section, one logical header per line.
+_headers_of() {
+    awk '{ sub(/\r$/, "") } /^$/ { exit } /^[ \t]/ { line = line " " substr($0, match($0, /[^ \t]/)); next }
+         { if (line != "") print line; line = $0 } END { if (line != "") print line }' "$1"
+}
+
 # log_mark FILE: the current number of lines in FILE, to pass to expect_log as FROM.
 log_mark() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
 
