@@ -34,7 +34,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { config } => run(config),
-        Command::CheckConfig { config } => match config::load(&config) {
+        Command::CheckConfig { config } => match config::load(&config)
+            .map_err(|e| e.to_string())
+            .and_then(|c| {
+                // Building the checks catches what only they can judge (e.g. a DNS list
+                // section without lists, an unreadable resolv.conf).
+                mxgate::policy::Policy::new(
+                    std::sync::Arc::new(c.clone()),
+                    &mxgate::checks::Services::default(),
+                )
+                .map_err(|e| format!("{}: {e}", config.display()))?;
+                Ok(c)
+            }) {
             Ok(c) => {
                 print!("{}", c.to_toml());
                 eprintln!("{}: OK", config.display());
