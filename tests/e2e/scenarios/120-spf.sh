@@ -24,8 +24,8 @@ expect_reply eom 250
 expect_delivered "$tok" bob@example.test
 expect_log "$DNS_LOG" '^query example\.test\. TXT$' 5 "$mark"
 msg=$(sink_file "$tok")
-expect_header "$msg" '^Received-SPF: pass \(mx\.e2e\.test: domain of alice@example\.test designates 192\.0\.2\.10 as permitted sender\) client-ip=192\.0\.2\.10; envelope-from="alice@example\.test";'
-expect_header "$msg" '^Authentication-Results: mx\.e2e\.test; spf=pass smtp\.mailfrom=alice@example\.test'
+expect_header "$msg" '^Received-SPF: pass \(mx\.e2e\.test: domain of alice@example\.test designates 192\.0\.2\.10 as permitted sender\) client-ip=192\.0\.2\.10; envelope-from="alice@example\.test"; helo=mail\.example\.test;'
+expect_header "$msg" '^Authentication-Results: mx\.e2e\.test; spf=pass smtp\.mailfrom=alice@example\.test; spf=none smtp\.helo=mail\.example\.test$'
 expect_header "$msg" '^Authentication-Results: elsewhere\.example; spf=fail smtp\.mailfrom=kept@example\.test$'
 expect_no_header "$msg" 'forged@example\.test'
 
