@@ -141,7 +141,13 @@ impl Lookup for SpfLookup {
                 })
                 .collect();
             mx.sort_by_key(|(pref, _)| *pref);
-            mx.into_iter().map(|(_, n)| name_of(n)).collect()
+            // A null MX (RFC 7505, exchange ".") names no host: skip it rather than
+            // fail the whole lookup, so `mx` simply does not match.
+            Ok(mx
+                .into_iter()
+                .filter(|(_, n)| !n.is_root())
+                .filter_map(|(_, n)| name_of(n).ok())
+                .collect())
         })
     }
 
@@ -182,13 +188,14 @@ impl Lookup for SpfLookup {
     {
         Box::pin(async move {
             let records = self.records(&reverse_name(ip), RecordType::PTR).await?;
-            records
+            // A name viaspf cannot represent cannot validate the client either.
+            Ok(records
                 .iter()
                 .filter_map(|r| match &r.data {
-                    RData::PTR(p) => Some(name_of(&p.0)),
+                    RData::PTR(p) => name_of(&p.0).ok(),
                     _ => None,
                 })
-                .collect()
+                .collect())
         })
     }
 }

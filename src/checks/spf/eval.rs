@@ -2,7 +2,11 @@
 //! under a deadline.
 
 use std::fmt;
+use std::future::Future;
 use std::net::IpAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use tokio::time::Instant;
 use viaspf::lookup::Lookup;
 use viaspf::{Config, DomainName, ErrorCause, Sender, SpfResult, SpfResultCause};
@@ -200,11 +204,20 @@ async fn run(
     deadline: Instant,
 ) -> Evaluation {
     let domain = sender.domain().to_string().to_ascii_lowercase();
-    let query = viaspf::evaluate_sender(lookup, config, ip, sender, helo);
+    let query = CatchUnwind(Box::pin(viaspf::evaluate_sender(
+        lookup, config, ip, sender, helo,
+    )));
     // viaspf bounds one check_host() by its own timeout; the session's DNS budget
     // bounds all checks together, whichever ends first.
     let (result, cause) = match tokio::time::timeout_at(deadline, query).await {
-        Ok(r) => (r.spf_result, r.cause),
+        Ok(Some(r)) => (r.spf_result, r.cause),
+        Ok(None) => {
+            // viaspf 0.7.0-alpha.2 panics on a /0 prefix (`ip4:0.0.0.0/0`: shift
+            // overflow, debug builds). A record we cannot evaluate is a permerror,
+            // and it must not take the milter connection down with it.
+            tracing::error!(domain = %domain, "spf: viaspf panicked evaluating the record");
+            (SpfResult::Permerror, None)
+        }
         Err(_) => (
             SpfResult::Temperror,
             Some(SpfResultCause::Error(ErrorCause::Timeout)),
@@ -216,6 +229,24 @@ async fn run(
         domain,
         result,
         cause,
+    }
+}
+
+/// A future whose panic becomes `None` instead of unwinding into the caller.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        // The future is dropped after a panic and never polled again, so no broken
+        // state it may hold is observed.
+        match std::panic::catch_unwind(AssertUnwindSafe(move || inner.poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Some(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(None),
+        }
     }
 }
 
@@ -240,5 +271,21 @@ mod tests {
                 .to_string(),
             "example.com"
         );
+    }
+
+    #[test]
+    fn a_panicking_future_becomes_none() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let ok = rt.block_on(CatchUnwind(Box::pin(async { 7 })));
+        assert_eq!(ok, Some(7));
+        let boom = rt.block_on(CatchUnwind(Box::pin(async {
+            if std::hint::black_box(true) {
+                panic!("boom");
+            }
+            7
+        })));
+        assert_eq!(boom, None);
     }
 }
