@@ -229,15 +229,19 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
             absorb(&mut conn.session, &cx.macros);
             let out = conn.policy.end_of_message(&mut conn.session).await;
             let tx = &conn.session.tx;
-            for (name, value) in &tx.add_headers {
-                if let Err(e) = cx.actions.add_header(name.as_str(), value.as_str()).await {
-                    tracing::warn!(session = %conn.session.id, header = %name, error = %e, "add_header failed");
-                }
-            }
+            // Deletions first: their indexes count the headers as received, before our
+            // own are inserted (an inserted Authentication-Results would shift them).
             for (name, index) in &tx.delete_headers {
                 let index = i32::try_from(*index).unwrap_or(i32::MAX);
                 if let Err(e) = cx.actions.change_header(name.as_str(), index, None::<&str>).await {
                     tracing::warn!(session = %conn.session.id, header = %name, error = %e, "delete header failed");
+                }
+            }
+            // Trace headers (Received-SPF, Authentication-Results) belong on top, in the
+            // order the checks produced them.
+            for (name, value) in tx.add_headers.iter().rev() {
+                if let Err(e) = cx.actions.insert_header(0, name.as_str(), value.as_str()).await {
+                    tracing::warn!(session = %conn.session.id, header = %name, error = %e, "add_header failed");
                 }
             }
             for rcpt in &out.delete_rcpts {

@@ -107,7 +107,7 @@ async fn configured_authserv_id_is_used_and_protected() {
     assert_eq!(r.failed, 2, "{}", r.report);
     assert!(
         r.report
-            .contains("add-header Authentication-Results: mx.example; spf=pass"),
+            .contains("insert-header #0 Authentication-Results: mx.example; spf=pass"),
         "{}",
         r.report
     );
