@@ -267,6 +267,30 @@ pub struct ChecksConfig {
     /// SPF (RFC 7208) for the HELO and MAIL FROM identities.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spf: Option<crate::checks::spf::SpfConfig>,
+    /// Client access table (CIDR).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_access: Option<crate::checks::client_access::ClientAccessConfig>,
+    /// Sender access table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_access: Option<crate::checks::sender_access::SenderAccessConfig>,
+    /// Sender address syntax and domain existence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_domain: Option<crate::checks::sender_domain::SenderDomainConfig>,
+    /// Recipient address syntax and domain existence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient_domain: Option<crate::checks::recipient_domain::RecipientDomainConfig>,
+    /// Valid recipients of relayed domains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relay: Option<crate::checks::relay::RelayConfig>,
+    /// Recipient denylist (bounces, complaints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denylist: Option<crate::checks::denylist::DenylistConfig>,
+    /// Greylisting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub greylist: Option<crate::checks::greylist::GreylistConfig>,
+    /// Attachment file-name blocking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<crate::checks::attachments::AttachmentsConfig>,
 }
 
 /// The whole, validated configuration.

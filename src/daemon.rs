@@ -366,6 +366,17 @@ fn spawn_reloader(
                     };
                     match Policy::new(Arc::new(new), &fresh) {
                         Ok(p) => {
+                            // The milter negotiated its stages with the first policy;
+                            // a check needing a stage that is off cannot run until restart.
+                            let stages = |p: &Policy| {
+                                (
+                                    crate::session::Stage::ALL.map(|s| p.uses_stage(s)),
+                                    p.body_limit() > 0,
+                                )
+                            };
+                            if stages(&p) != stages(&shared.current()) {
+                                tracing::warn!("the new checks need other SMTP stages; restart mxgate for them to take full effect");
+                            }
                             shared.replace(p);
                             services = fresh;
                             tracing::info!(config = %path.display(), "configuration reloaded");

@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod checks;
+pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod dns;

@@ -28,6 +28,10 @@ enum Command {
     },
     /// Replay session files against a milter (see tests/sessions/README.md).
     Replay(mxgate::replay::ReplayArgs),
+    /// Manage the recipient denylist.
+    Denylist(mxgate::cli::denylist::Args),
+    /// Inspect and manage the greylist.
+    Greylist(mxgate::cli::greylist::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,8 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Denylist(args) => subcommand("denylist", mxgate::cli::denylist::run(args)),
+        Command::Greylist(args) => subcommand("greylist", mxgate::cli::greylist::run(args)),
         Command::Replay(args) => match mxgate::replay::run(args) {
             Ok(code) => code,
             Err(e) => {
@@ -64,6 +70,13 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+fn subcommand(name: &str, result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("mxgate {name}: {e:#}");
+        ExitCode::from(2)
+    })
 }
 
 fn init_logging(config: &Config) {

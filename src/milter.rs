@@ -191,15 +191,20 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
             })
         });
     }
-    if capture {
-        let sh = Arc::clone(&shared);
+    let capture_body = shared.capture.as_ref().map_or(0, |c| c.body_limit());
+    // Pinned at start like the stage set: a reload that raises a check's limit applies
+    // to the buffer after a restart.
+    let body_limit = policy.body_limit().max(capture_body);
+    if body_limit > 0 {
         cb = cb.on_body(move |cx, chunk| {
-            let limit = sh.capture.as_ref().map_or(0, |c| c.body_limit());
             Box::pin(async move {
                 if let Some(conn) = cx.data.as_mut() {
                     let tx = &mut conn.session.tx;
                     tx.body_len += chunk.len() as u64;
-                    let room = limit.saturating_sub(tx.body.len());
+                    let room = body_limit.saturating_sub(tx.body.len());
+                    if chunk.len() > room {
+                        tx.body_truncated = true;
+                    }
                     tx.body.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 }
                 Status::Continue

@@ -71,6 +71,15 @@ impl Policy {
         &self.config
     }
 
+    /// The most body bytes any check wants buffered (0: no check reads the body).
+    pub fn body_limit(&self) -> usize {
+        self.checks
+            .iter()
+            .map(|b| b.check.body_limit())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// True if any check runs at `stage` (so the milter negotiates it).
     pub fn uses_stage(&self, stage: Stage) -> bool {
         !self.by_stage[stage.index()].is_empty()

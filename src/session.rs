@@ -106,6 +106,8 @@ pub struct Transaction {
     pub body_len: u64,
     /// Body bytes kept for checks or capture (bounded by whoever fills it).
     pub body: Vec<u8>,
+    /// More body arrived than was kept (`body_len` > `body.len()`).
+    pub body_truncated: bool,
     /// Postfix queue id (`i`), once known.
     pub queue_id: Option<String>,
     /// A check accepted the message: no more checks for it.

@@ -3,9 +3,17 @@
 //! A check only judges: it reads session facts and returns a [`Finding`]. What a hit
 //! does (reject, tempfail, …), shadow mode and error policy belong to the policy.
 
+pub mod attachments;
+pub mod client_access;
+pub mod denylist;
 pub mod dnsbl;
+pub mod greylist;
 pub mod helo;
 pub mod rdns;
+pub mod recipient_domain;
+pub mod relay;
+pub mod sender_access;
+pub mod sender_domain;
 pub mod spf;
 
 use crate::config::{CheckCommon, Config};
@@ -120,6 +128,11 @@ pub trait Check: Send + Sync {
     fn stages(&self) -> &'static [Stage];
     /// Judges the session at `stage`.
     fn check<'a>(&'a self, stage: Stage, session: &'a Session) -> CheckFuture<'a>;
+    /// Body bytes this check needs buffered for end of message (0: none). The milter
+    /// negotiates the body stage only when some check (or capture) asks for it.
+    fn body_limit(&self) -> usize {
+        0
+    }
 }
 
 /// A check's common settings and the span of its `reply` (for error messages).
@@ -145,5 +158,13 @@ pub fn registry() -> &'static [Registration] {
         rdns::REGISTRATION,
         dnsbl::REGISTRATION,
         spf::REGISTRATION,
+        client_access::REGISTRATION,
+        sender_access::REGISTRATION,
+        sender_domain::REGISTRATION,
+        recipient_domain::REGISTRATION,
+        relay::REGISTRATION,
+        denylist::REGISTRATION,
+        greylist::REGISTRATION,
+        attachments::REGISTRATION,
     ]
 }
