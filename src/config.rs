@@ -303,6 +303,8 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// The shared resolver.
     pub dns: crate::dns::DnsConfig,
+    /// PostgreSQL, for checks with a database backend.
+    pub database: crate::store::pg::DbConfig,
     /// The checks.
     pub checks: ChecksConfig,
     /// Check names in the order the file lists them.

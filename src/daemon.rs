@@ -357,9 +357,11 @@ fn spawn_reloader(
                     if new.listen != running.listen {
                         tracing::warn!("daemon.listen changed; restart mxgate to apply it");
                     }
-                    // A changed [dns] section needs a new resolver; otherwise the warm
+                    // A changed [dns] or [database] section needs a new resolver or pool; otherwise the warm
                     // cache carries over.
-                    let fresh = if new.dns != shared.current().config().dns {
+                    let fresh = if new.dns != shared.current().config().dns
+                        || new.database != shared.current().config().database
+                    {
                         Arc::new(Services::default())
                     } else {
                         Arc::clone(&services)

@@ -13,5 +13,6 @@ pub mod net;
 pub mod policy;
 pub mod replay;
 pub mod session;
+pub mod store;
 pub mod spf_lookup;
 pub mod verdict;

@@ -107,6 +107,7 @@ impl CheckError {
 #[derive(Default)]
 pub struct Services {
     dns: std::sync::OnceLock<std::sync::Arc<Dns>>,
+    pg: std::sync::OnceLock<deadpool_postgres::Pool>,
 }
 
 impl Services {
@@ -117,6 +118,16 @@ impl Services {
         }
         let dns = std::sync::Arc::new(Dns::new(&config.dns)?);
         Ok(std::sync::Arc::clone(self.dns.get_or_init(|| dns)))
+    }
+
+    /// The shared PostgreSQL pool, built from `[database]` on first use (connections
+    /// are opened lazily, so a database that is down does not stop mxgate starting).
+    pub fn pg(&self, config: &Config) -> Result<deadpool_postgres::Pool, String> {
+        if let Some(p) = self.pg.get() {
+            return Ok(p.clone());
+        }
+        let pool = config.database.pool().map_err(|e| e.to_string())?;
+        Ok(self.pg.get_or_init(|| pool).clone())
     }
 }
 

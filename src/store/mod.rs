@@ -1,0 +1,3 @@
+//! Stores shared by checks: PostgreSQL (shared between MX hosts) and SQLite (embedded).
+
+pub mod pg;
