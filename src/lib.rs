@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod dns;
+pub mod maps;
 pub mod milter;
 pub mod net;
 pub mod policy;
