@@ -48,7 +48,7 @@ pub trait TableFormat: Sized + Send + Sync + 'static {
 }
 
 /// Splits a file into logical entries: (line, key, value).
-fn entries(text: &str, path: &Path) -> Result<Vec<(usize, String, String)>, MapError> {
+fn parse_entries(text: &str, path: &Path) -> Result<Vec<(usize, String, String)>, MapError> {
     let mut out: Vec<(usize, String, String)> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -108,7 +108,7 @@ impl KeyTable {
 impl TableFormat for KeyTable {
     fn parse(text: &str, path: &Path) -> Result<Self, MapError> {
         let mut map = HashMap::new();
-        for (line, key, value) in entries(text, path)? {
+        for (line, key, value) in parse_entries(text, path)? {
             if value.is_empty() {
                 return Err(MapError {
                     path: path.to_owned(),
@@ -153,7 +153,7 @@ impl CidrTable {
 impl TableFormat for CidrTable {
     fn parse(text: &str, path: &Path) -> Result<Self, MapError> {
         let mut entries = Vec::new();
-        for (line, key, value) in entries(text, path)? {
+        for (line, key, value) in parse_entries(text, path)? {
             let net: Cidr = key.parse().map_err(|m| MapError {
                 path: path.to_owned(),
                 line: Some(line),
