@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod dns;
 pub mod maps;
 pub mod milter;
+pub mod mime;
 pub mod net;
 pub mod policy;
 pub mod replay;

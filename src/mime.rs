@@ -1,0 +1,763 @@
+//! Attachment-name extraction from a MIME message, for the attachments check.
+//!
+//! The structure is parsed with mailparse 0.18; what it does not do, or does in a way a
+//! mail client would not, is handled here (each place says why):
+//!
+//! * it does not descend into `message/rfc822` bodies: we decode and parse them;
+//! * RFC 2231 values with a charset it does not know stay raw under `name*` /
+//!   `name*0*` keys: we percent-decode and join them ourselves;
+//! * it decodes RFC 2047 words over the whole header *before* splitting parameters
+//!   and keeps only the last of duplicate parameters: we also split the raw value
+//!   first and decode each value, and judge every interpretation;
+//! * it matches header names exactly (`Content-Type :` is not its Content-Type) and
+//!   does not trim `Content-Transfer-Encoding`: a part whose structure we read
+//!   differently, a multipart without a usable boundary, or a parse error is
+//!   "malformed", and then every `Content-Type:`/`Content-Disposition:` line in it is
+//!   read on its own ("salvage"), so a name cannot hide behind a broken structure;
+//! * it fails the whole parse beyond 100 nested multiparts: the salvage scan covers it.
+//!
+//! Nothing here panics on any input (see the fuzz target and the randomized test);
+//! work is bounded by the input size, [`Limits::max_depth`] and [`Limits::decode_budget`].
+
+pub mod zip;
+
+use mailparse::{MailHeader, ParsedMail};
+use std::borrow::Cow;
+
+/// Bounds for one scan.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// MIME levels descended (multipart children and message/rfc822 bodies each count one).
+    pub max_depth: usize,
+    /// Bytes decoded from base64/quoted-printable in all (rfc822 bodies, zip archives).
+    pub decode_budget: usize,
+    /// List zip archive members (central directory only).
+    pub zip: bool,
+    /// Central-directory entries read per archive.
+    pub zip_max_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 16,
+            decode_budget: 10 * 1024 * 1024,
+            zip: true,
+            zip_max_entries: 1000,
+        }
+    }
+}
+
+/// Where a name was found.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Source {
+    /// A `Content-Disposition` `filename` or `Content-Type` `name` parameter.
+    Header,
+    /// A member of a zip archive attached under this name.
+    Zip(String),
+    /// A MIME header line read outside a well-formed structure (malformed part).
+    Salvaged,
+}
+
+/// One attachment name, decoded.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Found {
+    /// The decoded name, as a mail client would show it (not yet normalised).
+    pub name: String,
+    /// Where it came from.
+    pub source: Source,
+    /// MIME depth of the part (0: the message itself).
+    pub depth: usize,
+}
+
+/// What a scan found.
+#[derive(Clone, Debug, Default)]
+pub struct Scan {
+    /// Every name found, in message order, without duplicates per part.
+    pub names: Vec<Found>,
+    /// Why the structure is malformed (empty: well-formed as far as we read).
+    pub malformed: Vec<String>,
+    /// What was left unread because of a limit (depth is "malformed"; this is the
+    /// decode budget, the name cap and zip entry caps).
+    pub limited: Vec<String>,
+}
+
+/// Most names kept per message; a message with more is pathological.
+const MAX_NAMES: usize = 10_000;
+/// Longest header gathered by the salvage scan (longer ones are cut there).
+const MAX_SALVAGE_HEADER: usize = 16 * 1024;
+/// Problems kept per message (the first ones say enough).
+const MAX_PROBLEMS: usize = 20;
+
+/// Rebuilds the raw message from the headers as the milter got them and the body.
+///
+/// Values keep their folding; a bare LF (how the MTA passes folded lines) becomes
+/// CRLF so the parts use one line ending.
+pub fn build_raw(headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    let hlen: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 8).sum();
+    let mut raw = Vec::with_capacity(hlen + body.len() + 2);
+    for (name, value) in headers {
+        raw.extend_from_slice(name.as_bytes());
+        raw.extend_from_slice(b": ");
+        let v = value.as_bytes();
+        for (i, &b) in v.iter().enumerate() {
+            if b == b'\n' && (i == 0 || v[i - 1] != b'\r') {
+                raw.push(b'\r');
+            }
+            raw.push(b);
+        }
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"\r\n");
+    raw.extend_from_slice(body);
+    raw
+}
+
+/// Scans a whole message (headers, blank line, body). `truncated`: the buffer is a
+/// prefix of a larger message; names whose header block may be cut off are skipped,
+/// so a partial `name.exe.txt` is never judged as `name.exe`.
+pub fn scan(raw: &[u8], truncated: bool, limits: &Limits) -> Scan {
+    let mut cx = Cx {
+        limits,
+        out: Scan::default(),
+        decoded: 0,
+    };
+    match mailparse::parse_mail(raw) {
+        Ok(mail) => cx.walk(&mail, raw, 0, truncated),
+        Err(e) => {
+            cx.malformed(format!("MIME parse error: {e}"));
+            cx.salvage(raw, 0, truncated);
+        }
+    }
+    cx.out
+}
+
+struct Cx<'l> {
+    limits: &'l Limits,
+    out: Scan,
+    decoded: usize,
+}
+
+impl Cx<'_> {
+    fn malformed(&mut self, why: String) {
+        if self.out.malformed.len() < MAX_PROBLEMS && !self.out.malformed.contains(&why) {
+            self.out.malformed.push(why);
+        }
+    }
+
+    fn limited(&mut self, why: String) {
+        if self.out.limited.len() < MAX_PROBLEMS && !self.out.limited.contains(&why) {
+            self.out.limited.push(why);
+        }
+    }
+
+    fn push(&mut self, name: String, source: Source, depth: usize) {
+        if name.trim().is_empty() {
+            return;
+        }
+        if self.out.names.len() >= MAX_NAMES {
+            self.limited(format!("more than {MAX_NAMES} attachment names"));
+            return;
+        }
+        let f = Found {
+            name,
+            source,
+            depth,
+        };
+        if !self.out.names.contains(&f) {
+            self.out.names.push(f);
+        }
+    }
+
+    /// `buf` is the buffer `part` was parsed from; `tail`: that buffer is cut off at
+    /// its end (scan limit), so a part reaching the end may be incomplete.
+    fn walk(&mut self, part: &ParsedMail<'_>, buf: &[u8], depth: usize, tail: bool) {
+        let at_end = tail && ends_together(part.raw_bytes, buf);
+        let header_bytes = part.get_headers().get_raw_bytes();
+        let complete = !at_end || headers_terminated(header_bytes);
+        let mut own_names = Vec::new();
+        if complete {
+            for h in &part.headers {
+                names_from_header(h, &mut own_names);
+            }
+        }
+        for n in &own_names {
+            self.push(n.clone(), Source::Header, depth);
+        }
+
+        // Our own reading of the content type: a disagreement with mailparse means
+        // a mail client may see a structure mailparse did not.
+        let ours = first_header(&part.headers, "content-type")
+            .map(|v| mailparse::parse_content_type(&v).mimetype);
+        if let Some(ours) = ours {
+            if ours != part.ctype.mimetype {
+                self.malformed(format!(
+                    "content type read as {:?} and {:?}",
+                    printable(&part.ctype.mimetype),
+                    printable(&ours)
+                ));
+                self.salvage(part.raw_bytes, depth, at_end);
+                return;
+            }
+        }
+
+        let mime = part.ctype.mimetype.as_str();
+        if mime.starts_with("multipart/") {
+            if !part.ctype.params.contains_key("boundary") {
+                self.malformed(format!("{} without boundary", printable(mime)));
+                self.salvage(body_of(part), depth + 1, at_end);
+                return;
+            }
+            if part.subparts.is_empty() {
+                // A cut-off message may end before the first boundary.
+                if !at_end && !body_of(part).iter().all(u8::is_ascii_whitespace) {
+                    self.malformed(format!("{} boundary never found", printable(mime)));
+                }
+                self.salvage(body_of(part), depth + 1, at_end);
+                return;
+            }
+            if depth + 1 > self.limits.max_depth {
+                self.malformed(format!(
+                    "MIME nesting deeper than {}",
+                    self.limits.max_depth
+                ));
+                self.salvage(body_of(part), depth + 1, at_end);
+                return;
+            }
+            for sub in &part.subparts {
+                self.walk(sub, buf, depth + 1, tail);
+            }
+            return;
+        }
+        if is_message(mime) {
+            if depth + 1 > self.limits.max_depth {
+                self.malformed(format!(
+                    "MIME nesting deeper than {}",
+                    self.limits.max_depth
+                ));
+                self.salvage(body_of(part), depth + 1, at_end);
+                return;
+            }
+            let Some(inner) = self.decode(part) else {
+                return;
+            };
+            match mailparse::parse_mail(&inner) {
+                Ok(m) => self.walk(&m, &inner, depth + 1, at_end),
+                Err(e) => {
+                    self.malformed(format!("MIME parse error in {}: {e}", printable(mime)));
+                    self.salvage(&inner, depth + 1, at_end);
+                }
+            }
+            return;
+        }
+        if self.limits.zip && is_zip(mime, &own_names) {
+            if at_end {
+                self.limited("zip archive cut off by the scan limit".into());
+                return;
+            }
+            let Some(data) = self.decode(part) else {
+                return;
+            };
+            let archive = own_names
+                .iter()
+                .find(|n| normalize(n).to_lowercase().ends_with(".zip"))
+                .or(own_names.first())
+                .cloned()
+                .unwrap_or_else(|| "(unnamed zip)".into());
+            match zip::members(&data, self.limits.zip_max_entries) {
+                Ok(list) => {
+                    if list.more {
+                        self.limited(format!(
+                            "zip {:?} has more than {} entries",
+                            printable(&archive),
+                            self.limits.zip_max_entries
+                        ));
+                    }
+                    for m in list.names {
+                        self.push(m, Source::Zip(archive.clone()), depth);
+                    }
+                }
+                Err(e) => self.malformed(format!("zip {:?}: {e}", printable(&archive))),
+            }
+        }
+    }
+
+    /// The part's body with its transfer encoding undone, within the decode budget.
+    fn decode<'p>(&mut self, part: &'p ParsedMail<'_>) -> Option<Cow<'p, [u8]>> {
+        let body = body_of(part);
+        let cte = first_header(&part.headers, "content-transfer-encoding")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let room = self.limits.decode_budget.saturating_sub(self.decoded);
+        let decoded = match cte.as_str() {
+            "base64" => {
+                if body.len() / 4 * 3 > room {
+                    self.limited("decode budget exhausted".into());
+                    return None;
+                }
+                let (data, clean) = base64_lenient(body);
+                if !clean {
+                    self.malformed("invalid characters in base64".into());
+                }
+                Cow::Owned(data)
+            }
+            "quoted-printable" => {
+                if body.len() > room {
+                    self.limited("decode budget exhausted".into());
+                    return None;
+                }
+                Cow::Owned(qp_lenient(body))
+            }
+            _ => Cow::Borrowed(body),
+        };
+        if let Cow::Owned(d) = &decoded {
+            self.decoded += d.len();
+        }
+        Some(decoded)
+    }
+
+    /// Reads every `Content-Type:`/`Content-Disposition:` header line in `data` on
+    /// its own, for structures we could not (or would not) parse as a client might.
+    fn salvage(&mut self, data: &[u8], depth: usize, at_end: bool) {
+        let mut lines = LineIter { data, pos: 0 };
+        let mut pending: Option<(usize, usize)> = None;
+        while let Some((start, end)) = lines.next_line() {
+            let line = &data[start..end];
+            let folded = line.first().is_some_and(|&b| b == b' ' || b == b'\t');
+            if let Some((s, _)) = pending {
+                if folded {
+                    pending = Some((s, end));
+                    continue;
+                }
+                self.salvage_header(&data[s..pending.map_or(s, |p| p.1)], depth);
+                pending = None;
+            }
+            if starts_with_ci(line, b"content-type:")
+                || starts_with_ci(line, b"content-disposition:")
+                || starts_with_ci(line, b"content-type ")
+                || starts_with_ci(line, b"content-disposition ")
+            {
+                pending = Some((start, end));
+            }
+        }
+        // A header reaching the end of a cut-off buffer may itself be cut off.
+        if let Some((s, e)) = pending {
+            if !at_end {
+                self.salvage_header(&data[s..e], depth);
+            }
+        }
+    }
+
+    fn salvage_header(&mut self, bytes: &[u8], depth: usize) {
+        let bytes = &bytes[..bytes.len().min(MAX_SALVAGE_HEADER)];
+        if let Ok((h, _)) = mailparse::parse_header(bytes) {
+            let mut names = Vec::new();
+            names_from_header(&h, &mut names);
+            for n in names {
+                self.push(n, Source::Salvaged, depth);
+            }
+        }
+    }
+}
+
+/// Lines of a buffer as (start, end) without the line end.
+struct LineIter<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl LineIter<'_> {
+    fn next_line(&mut self) -> Option<(usize, usize)> {
+        if self.pos >= self.data.len() {
+            return None;
+        }
+        let start = self.pos;
+        let rest = &self.data[start..];
+        let (end, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (start + i, start + i + 1),
+            None => (self.data.len(), self.data.len()),
+        };
+        self.pos = next;
+        let end = if end > start && self.data[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        Some((start, end))
+    }
+}
+
+fn starts_with_ci(line: &[u8], prefix: &[u8]) -> bool {
+    line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// The body bytes of a part (after its header block).
+fn body_of<'a>(part: &ParsedMail<'a>) -> &'a [u8] {
+    let h = part.get_headers().get_raw_bytes().len();
+    part.raw_bytes.get(h..).unwrap_or(&[])
+}
+
+/// True if `part` ends where `buf` ends (both from the same allocation).
+fn ends_together(part: &[u8], buf: &[u8]) -> bool {
+    part.as_ptr_range().end == buf.as_ptr_range().end
+}
+
+/// The header block ends with its blank line (it was not cut off).
+fn headers_terminated(h: &[u8]) -> bool {
+    h == b"\n" || h == b"\r\n" || h.ends_with(b"\n\n") || h.ends_with(b"\n\r\n")
+}
+
+fn is_message(mime: &str) -> bool {
+    matches!(mime, "message/rfc822" | "message/global")
+}
+
+fn is_zip(mime: &str, names: &[String]) -> bool {
+    matches!(
+        mime,
+        "application/zip" | "application/x-zip-compressed" | "application/x-zip"
+    ) || names
+        .iter()
+        .any(|n| normalize(n).to_lowercase().ends_with(".zip"))
+}
+
+/// First value of a header, matching the name as mail clients do (white space
+/// before the colon tolerated), RFC 2047 words decoded.
+fn first_header(headers: &[MailHeader<'_>], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .find(|h| h.get_key_ref().trim().eq_ignore_ascii_case(name))
+        .map(|h| h.get_value())
+}
+
+/// Adds the file names of a Content-Type or Content-Disposition header to `out`,
+/// under every interpretation a mail client might take.
+fn names_from_header(h: &MailHeader<'_>, out: &mut Vec<String>) {
+    let key = h.get_key_ref();
+    let key = key.trim();
+    if !key.eq_ignore_ascii_case("content-type") && !key.eq_ignore_ascii_case("content-disposition")
+    {
+        return;
+    }
+    let mut add = |s: String| {
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    // 1. mailparse: RFC 2047 decoded over the whole value, then RFC 2231 parameters.
+    // Content-Type and Content-Disposition share its parameter parser.
+    let parsed = mailparse::parse_content_disposition(&h.get_value());
+    for p in ["filename", "name"] {
+        if let Some(v) = parsed.params.get(p) {
+            add(v.clone());
+        }
+        // RFC 2231 segments mailparse left raw (unknown charset, or a plain value of
+        // the same name next to them).
+        for v in rfc2231_leftovers(&parsed.params, p) {
+            add(v);
+        }
+    }
+    // 2. Parameters split on the raw value first, each value then RFC 2047 decoded;
+    // every occurrence of a duplicated parameter.
+    let raw = String::from_utf8_lossy(h.get_value_raw());
+    let unfolded: String = raw.chars().filter(|&c| c != '\r' && c != '\n').collect();
+    for seg in split_unquoted(&unfolded).into_iter().skip(1) {
+        let Some((k, v)) = seg.split_once('=') else {
+            continue;
+        };
+        let k = k.trim();
+        if k.eq_ignore_ascii_case("filename") || k.eq_ignore_ascii_case("name") {
+            add(decode_words(&unquote(v.trim())));
+        }
+    }
+}
+
+/// Decodes RFC 2231 parameter segments that mailparse did not consume: `p*` and
+/// `p*0*`, `p*1`, … (bytes that are not UTF-8 are taken as Latin-1).
+fn rfc2231_leftovers(params: &std::collections::BTreeMap<String, String>, p: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(v) = params.get(&format!("{p}*")) {
+        out.push(bytes_to_string(&percent_decode(strip_charset(v))));
+    }
+    let mut segments: Vec<(usize, bool, &str)> = params
+        .iter()
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix(p)?.strip_prefix('*')?;
+            let (num, encoded) = match rest.strip_suffix('*') {
+                Some(n) => (n, true),
+                None => (rest, false),
+            };
+            let n: usize = num.parse().ok()?;
+            Some((n, encoded, v.as_str()))
+        })
+        .collect();
+    if !segments.is_empty() {
+        segments.sort_by_key(|s| s.0);
+        let mut bytes = Vec::new();
+        for (n, encoded, v) in segments {
+            if encoded {
+                let v = if n == 0 { strip_charset(v) } else { v };
+                bytes.extend_from_slice(&percent_decode(v));
+            } else {
+                bytes.extend_from_slice(v.as_bytes());
+            }
+        }
+        out.push(bytes_to_string(&bytes));
+    }
+    out
+}
+
+/// `charset'language'value` → `value` (RFC 2231 §4).
+fn strip_charset(v: &str) -> &str {
+    let mut it = v.splitn(3, '\'');
+    match (it.next(), it.next(), it.next()) {
+        (Some(_), Some(_), Some(rest)) => rest,
+        _ => v,
+    }
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// UTF-8 if valid, else Latin-1 (every byte a char): never loses an ASCII dot.
+pub(crate) fn bytes_to_string(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => b.iter().map(|&c| char::from(c)).collect(),
+    }
+}
+
+/// Splits on `;` outside quoted strings (backslash escapes inside quotes).
+fn split_unquoted(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if c == ';' && !quoted {
+            out.push(&s[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// Removes surrounding quotes and backslash escapes.
+fn unquote(v: &str) -> String {
+    let Some(inner) = v.strip_prefix('"') else {
+        return v.to_owned();
+    };
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    let mut out = String::with_capacity(inner.len());
+    let mut esc = false;
+    for c in inner.chars() {
+        if !esc && c == '\\' {
+            esc = true;
+            continue;
+        }
+        esc = false;
+        out.push(c);
+    }
+    out
+}
+
+/// RFC 2047 words in a parameter value, decoded with mailparse's decoder (clients
+/// decode them even inside quotes, where RFC 2047 does not allow them).
+fn decode_words(v: &str) -> String {
+    if !v.contains("=?") {
+        return v.to_owned();
+    }
+    let line = format!("X: {v}");
+    match mailparse::parse_header(line.as_bytes()) {
+        Ok((h, _)) => h.get_value(),
+        Err(_) => v.to_owned(),
+    }
+}
+
+/// Lenient base64 as mail clients decode it: characters outside the alphabet are
+/// skipped; the flag says whether there were any besides white space and padding.
+fn base64_lenient(data: &[u8]) -> (Vec<u8>, bool) {
+    let mut out = Vec::with_capacity(data.len() / 4 * 3);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    let mut clean = true;
+    for &c in data {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b' ' | b'\t' | b'\r' | b'\n' => continue,
+            _ => {
+                clean = false;
+                continue;
+            }
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    (out, clean)
+}
+
+/// Lenient quoted-printable: `=XX` and soft line breaks; anything else literal.
+fn qp_lenient(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b'=' {
+            if let (Some(&a), Some(&b)) = (data.get(i + 1), data.get(i + 2)) {
+                if let (Some(h), Some(l)) = (hex(a), hex(b)) {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+                if a == b'\r' && b == b'\n' {
+                    i += 3;
+                    continue;
+                }
+            }
+            if data.get(i + 1) == Some(&b'\n') {
+                i += 2;
+                continue;
+            }
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Characters that change how a name displays or compares but not what it is:
+/// zero-width, bidi controls (the right-to-left override of `invoice<U+202E>fdp.exe`),
+/// soft hyphen, variation selectors, tags and other format characters.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+        || c.is_control()
+}
+
+/// The name as a file system would store it: invisible characters removed, the
+/// last path component, trailing dots and white space dropped (as Windows does).
+pub fn normalize(name: &str) -> String {
+    let visible: String = name.chars().filter(|&c| !invisible(c)).collect();
+    let base = visible.rsplit(['/', '\\']).next().unwrap_or("");
+    base.trim_start()
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_owned()
+}
+
+/// The last extension of a normalised name, lower case, without the dot.
+pub fn extension(normalized: &str) -> Option<String> {
+    let (_, ext) = normalized.rsplit_once('.')?;
+    let ext = ext.trim();
+    (!ext.is_empty()).then(|| ext.to_lowercase())
+}
+
+/// Limits a string for log messages (quoted by the caller with `{:?}`).
+fn printable(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(raw: &str) -> Vec<String> {
+        scan(raw.as_bytes(), false, &Limits::default())
+            .names
+            .into_iter()
+            .map(|f| f.name)
+            .collect()
+    }
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(normalize("a.exe. . "), "a.exe");
+        assert_eq!(normalize("C:\\x\\a.EXE"), "a.EXE");
+        assert_eq!(normalize("in\u{202E}fdp.exe"), "infdp.exe");
+        assert_eq!(normalize("a.e\u{200B}xe"), "a.exe");
+        assert_eq!(extension("a.pdf.exe").as_deref(), Some("exe"));
+        assert_eq!(extension("a.exe.pdf").as_deref(), Some("pdf"));
+        assert_eq!(extension("noext"), None);
+        assert_eq!(extension(".exe").as_deref(), Some("exe"));
+        assert_eq!(extension("a.").as_deref(), None);
+    }
+
+    #[test]
+    fn params_all_interpretations() {
+        let n = names(
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+             Content-Disposition: attachment; filename=\"a.exe\"; filename=\"b.pdf\"\r\n\r\nx\r\n--b--\r\n",
+        );
+        assert!(n.contains(&"a.exe".to_string()), "{n:?}");
+        assert!(n.contains(&"b.pdf".to_string()), "{n:?}");
+    }
+
+    #[test]
+    fn unknown_charset_2231() {
+        let n = names(
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+             Content-Disposition: attachment; filename*=x-nonsense''evil%2Eexe\r\n\r\nx\r\n--b--\r\n",
+        );
+        assert_eq!(n, vec!["evil.exe".to_string()]);
+        let n = names(
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+             Content-Disposition: attachment; filename*0*=x-nonsense''ev; filename*1=il.e;\r\n filename*2*=%78e\r\n\r\nx\r\n--b--\r\n",
+        );
+        assert_eq!(n, vec!["evil.exe".to_string()]);
+    }
+
+    #[test]
+    fn lenient_decoders() {
+        assert_eq!(base64_lenient(b"aGVs\r\nbG8=").0, b"hello");
+        assert!(!base64_lenient(b"aGVs*bG8=").1);
+        assert_eq!(qp_lenient(b"a=3Db=\r\nc"), b"a=bc");
+        assert_eq!(percent_decode("a%2Eb%"), b"a.b%");
+    }
+
+    #[test]
+    fn raw_rebuild_folds_with_crlf() {
+        let raw = build_raw(&[("Subject".into(), "a\n\tb".into())], b"x");
+        assert_eq!(raw, b"Subject: a\r\n\tb\r\n\r\nx");
+    }
+}
