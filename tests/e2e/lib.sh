@@ -163,7 +163,7 @@ mxgate_start() {
     # What to wait for. A socket left by a killed daemon must not pass for the new one.
     _want_sock=
     grep -qF "\"unix:$MXGATE_SOCK\"" "$conf" && _want_sock=1
-    mapfile -t _want_ports < <(grep -o 'inet:127\.0\.0\.1:[0-9]*' "$conf" | sed 's/.*://')
+    mapfile -t _want_ports < <(grep -v '^[[:space:]]*#' "$conf" | grep -o 'inet:127\.0\.0\.1:[0-9]*' | sed 's/.*://')
     _sock_before=$(stat -c '%i %z' "$MXGATE_SOCK" 2>/dev/null || true)
     echo "$conf" >"$T/mxgate.conf-in-use"
     printf '==== %s mxgate run --config %s\n' "$(date +%T.%N)" "$conf" >>"$MXGATE_LOG"
