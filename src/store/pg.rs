@@ -126,6 +126,22 @@ impl DbConfig {
             .map_err(|e| StoreError::Config(e.to_string()))
     }
 
+    /// The tokio-postgres settings for a dedicated connection outside the pool (LISTEN
+    /// needs one: a pooled connection would be recycled under the listener).
+    pub fn pg_config(&self) -> Result<tokio_postgres::Config, StoreError> {
+        let mut pg = tokio_postgres::Config::new();
+        pg.host(&self.host)
+            .port(self.port)
+            .user(&self.user)
+            .dbname(&self.dbname)
+            .application_name("mxgate")
+            .connect_timeout(Duration::from_millis(self.connect_timeout_ms.max(1)));
+        if let Some(p) = self.password()? {
+            pg.password(p);
+        }
+        Ok(pg)
+    }
+
     /// The per-query time limit.
     pub fn query_timeout(&self) -> Duration {
         Duration::from_millis(self.query_timeout_ms.max(1))
