@@ -307,6 +307,8 @@ pub struct Config {
     pub database: crate::store::pg::DbConfig,
     /// The checks.
     pub checks: ChecksConfig,
+    /// The Prometheus endpoint (off by default).
+    pub metrics: crate::metrics::MetricsConfig,
     /// Check names in the order the file lists them.
     #[serde(skip)]
     pub check_order: Vec<String>,

@@ -120,6 +120,7 @@ impl indymilter::Listener for MultiListener {
                 Poll::Ready(Ok(io)) => {
                     self.next = i + 1;
                     self.control.active.fetch_add(1, Ordering::SeqCst);
+                    crate::metrics::global().session_started();
                     return Poll::Ready(Ok(Stream {
                         io,
                         _guard: Guard(Arc::clone(&self.control)),
@@ -309,6 +310,26 @@ pub async fn serve(
         ..Default::default()
     };
     let grace = Duration::from_secs(config.daemon.shutdown_timeout);
+    let metrics = if config.metrics.enabled {
+        let registry = crate::metrics::global();
+        let weak = Arc::downgrade(&control);
+        registry.register_gauge(
+            "mxgate_sessions_active",
+            "Milter connections open now.",
+            move || weak.upgrade().map(|c| c.active.load(Ordering::SeqCst) as f64),
+        );
+        let addr = config.metrics.listen.0;
+        match crate::metrics::spawn_endpoint(addr, registry).await {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                // The milter sockets are bound already; do not leave them behind.
+                remove_sockets(&config);
+                return Err(e).with_context(|| format!("metrics.listen: cannot listen on {addr}"));
+            }
+        }
+    } else {
+        None
+    };
 
     if let Some(path) = config_path {
         spawn_reloader(path, Arc::clone(&shared), Arc::clone(&config), services);
@@ -332,6 +353,9 @@ pub async fn serve(
     };
     let result = indymilter::run(listener, callbacks, milter_config, stop).await;
     remove_sockets(&config);
+    if let Some(m) = metrics {
+        m.abort();
+    }
     result.context("milter stopped")?;
     tracing::info!("stopped");
     Ok(())
@@ -356,6 +380,9 @@ fn spawn_reloader(
                 Ok(new) => {
                     if new.listen != running.listen {
                         tracing::warn!("daemon.listen changed; restart mxgate to apply it");
+                    }
+                    if new.metrics != running.metrics {
+                        tracing::warn!("[metrics] changed; restart mxgate to apply it");
                     }
                     // A changed [dns] or [database] section needs a new resolver or pool; otherwise the warm
                     // cache carries over.

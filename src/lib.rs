@@ -9,6 +9,7 @@ pub mod config;
 pub mod daemon;
 pub mod dns;
 pub mod maps;
+pub mod metrics;
 pub mod milter;
 pub mod mime;
 pub mod net;

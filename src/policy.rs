@@ -126,6 +126,7 @@ impl Policy {
             let started = Instant::now();
             let result = bound.check.check(stage, session).await;
             let elapsed_us = started.elapsed().as_micros() as u64;
+            crate::metrics::global().observe_check(bound.check.name(), elapsed_us);
             let finding = match result {
                 Ok(Outcome { finding, facts }) => {
                     for f in facts {
@@ -138,6 +139,7 @@ impl Policy {
                     reply,
                     facts,
                 }) => {
+                    crate::metrics::global().count_check_error(bound.check.name());
                     for f in facts {
                         session.record(f);
                     }
@@ -296,6 +298,7 @@ impl Policy {
                 stage = "eom", check = "policy", verdict = "discard",
                 reason = "every recipient was dropped", "decision"
             );
+            crate::metrics::global().count_decision("eom", "policy", "discard", "enforce");
             out.verdict = Some(Verdict::Discard);
         } else {
             out.delete_rcpts = dropped;
@@ -342,6 +345,7 @@ fn log_decision(
         Mode::Log => "log",
     };
     let reply = verdict.reply().map(|r| r.to_string()).unwrap_or_default();
+    crate::metrics::global().count_decision(stage.as_str(), check, verdict.name(), mode);
     tracing::info!(
         session = %session.id,
         queue_id = session.queue_id(),
