@@ -99,13 +99,15 @@ impl TableFormat for RelayTable {
         for (key, entry) in table.iter() {
             let domain = match key.rsplit_once('@') {
                 Some((_, d)) if !d.is_empty() && !d.starts_with('.') => d,
-                _ => return Err(MapError {
-                    path: path.to_owned(),
-                    line: Some(entry.line),
-                    message: format!(
+                _ => {
+                    return Err(MapError {
+                        path: path.to_owned(),
+                        line: Some(entry.line),
+                        message: format!(
                         "{key:?} is neither user@domain nor @domain (relay_recipient_maps syntax)"
                     ),
-                }),
+                    })
+                }
             };
             domains.insert(domain.to_owned());
             keys.insert(key.to_owned());
