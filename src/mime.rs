@@ -227,6 +227,28 @@ impl Cx<'_> {
             for sub in &part.subparts {
                 self.walk(sub, buf, depth + 1, tail);
             }
+            // mailparse matches boundaries by line prefix and stops at the first
+            // `--boundary--`-prefixed line; a client may read the lines before the
+            // first part or after that line differently, so MIME headers there are
+            // judged too.
+            let base = part.raw_bytes.as_ptr() as usize;
+            let offset = |p: &ParsedMail<'_>| p.raw_bytes.as_ptr() as usize - base;
+            let body_start = part.raw_bytes.len() - body_of(part).len();
+            let first = part.subparts.first().map_or(body_start, &offset);
+            let last_end = part
+                .subparts
+                .last()
+                .map_or(body_start, |p| offset(p) + p.raw_bytes.len());
+            let preamble = part.raw_bytes.get(body_start..first).unwrap_or(&[]);
+            let epilogue = part.raw_bytes.get(last_end..).unwrap_or(&[]);
+            let found = self.salvage(preamble, depth + 1, false)
+                + self.salvage(epilogue, depth + 1, at_end);
+            if found > 0 {
+                self.malformed(format!(
+                    "attachment headers outside the parts of {}",
+                    printable(mime)
+                ));
+            }
             return;
         }
         if is_message(mime) {
@@ -318,7 +340,9 @@ impl Cx<'_> {
 
     /// Reads every `Content-Type:`/`Content-Disposition:` header line in `data` on
     /// its own, for structures we could not (or would not) parse as a client might.
-    fn salvage(&mut self, data: &[u8], depth: usize, at_end: bool) {
+    /// Returns how many names it found.
+    fn salvage(&mut self, data: &[u8], depth: usize, at_end: bool) -> usize {
+        let before = self.out.names.len();
         let mut lines = LineIter { data, pos: 0 };
         let mut pending: Option<(usize, usize)> = None;
         while let Some((start, end)) = lines.next_line() {
@@ -346,6 +370,7 @@ impl Cx<'_> {
                 self.salvage_header(&data[s..e], depth);
             }
         }
+        self.out.names.len() - before
     }
 
     fn salvage_header(&mut self, bytes: &[u8], depth: usize) {
