@@ -372,3 +372,188 @@ async fn map_file_reload_keeps_the_old_table_on_error() {
     assert_eq!(verdict(&check, "a@x.test").await, Ok(None));
     let _ = DenyAction::Drop;
 }
+
+/// Runs `mxgate denylist ARGS` with a config file; (exit code, stdout, stderr).
+fn cli(config: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mxgate"))
+        .arg("denylist")
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("run mxgate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ses(name: &str) -> String {
+    manifest(&format!("tests/fixtures/ses/{name}"))
+        .display()
+        .to_string()
+}
+
+#[tokio::test]
+async fn cli_import_of_ses_notifications_and_lists() {
+    let pg = PgCluster::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("mxgate.toml");
+    std::fs::write(&cfg, pg_config(&pg, true, "")).unwrap();
+    let (code, out, err) = cli(&cfg, &["init"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let c = pg.client().await;
+
+    let (code, out, err) = cli(
+        &cfg,
+        &[
+            "import",
+            &ses("sns-bounce-permanent.json"),
+            &ses("sns-bounce-transient.json"),
+            &ses("sns-complaint.json"),
+            &ses("addresses.txt"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(
+            "3 SES notifications (1 permanent bounces, 1 complaints, 1 transient bounces ignored"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("denylist: 6 added, 0 renewed (had expired), 0 already listed"),
+        "{out}"
+    );
+    let rows = c
+        .query(
+            "SELECT key, action, source FROM mxgate_denylist ORDER BY key",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let want = [
+        ("angry@example.net", "drop", "ses-complaint"),
+        ("closed@example.net", "drop", "ses-bounce"),
+        ("gone@example.net", "drop", "ses-bounce"),
+        ("manual1@example.org", "drop", "import"),
+        ("manual2@example.org", "reject", "import"),
+        ("olddomain.example", "drop", "import"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        !got.iter().any(|(k, _, _)| k == "full.box@example.net"),
+        "a transient bounce must not be listed"
+    );
+
+    // Idempotent: the same data again (as an SNS batch with a subscription message) changes nothing.
+    let (code, out, err) = cli(
+        &cfg,
+        &["import", &ses("sns-batch.jsonl"), &ses("addresses.txt")],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 other ignored"), "{out}");
+    assert!(
+        out.contains("denylist: 0 added, 0 renewed (had expired), 6 already listed"),
+        "{out}"
+    );
+
+    // An expired entry is renewed by a new bounce; a bare SES notification is accepted.
+    c.execute(
+        "UPDATE mxgate_denylist SET expires = now() - interval '1 day' WHERE key = 'gone@example.net'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let (code, out, _) = cli(&cfg, &["import", &ses("ses-bounce-bare.json")]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("denylist: 0 added, 1 renewed (had expired), 1 already listed"),
+        "{out}"
+    );
+
+    // Malformed JSON: a clear error, and nothing of the file is imported (its first
+    // notification is good and lists angry@, removed here first).
+    let (code, out, _) = cli(&cfg, &["remove", "angry@example.net"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, err) = cli(
+        &cfg,
+        &["import", &ses("addresses.txt"), &ses("malformed.json")],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("malformed.json: malformed JSON: ") && err.contains("line 3"),
+        "{err}"
+    );
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM mxgate_denylist WHERE key = 'angry@example.net'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0, "half-imported");
+
+    // add / list / remove.
+    let (code, out, err) = cli(
+        &cfg,
+        &[
+            "add",
+            "<Who@Example.com>",
+            "@spamtrap.example",
+            "--action",
+            "discard",
+            "--reason",
+            "trap",
+            "--expires-in",
+            "30d",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 added, 0 updated, 0 unchanged"), "{out}");
+    let (_, out, _) = cli(
+        &cfg,
+        &[
+            "add",
+            "who@example.com",
+            "--action",
+            "discard",
+            "--reason",
+            "trap",
+        ],
+    );
+    assert!(out.contains("0 added, 1 updated"), "{out}");
+    let (code, out, _) = cli(&cfg, &["list"]);
+    assert_eq!(code, 0);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("spamtrap.example\t"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.starts_with("spamtrap.example\tdiscard\tmanual\t") && line.ends_with("\ttrap"),
+        "{line}"
+    );
+    assert!(!line.contains("\t-\t"), "has an expiry: {line}");
+    let (code, _, err) = cli(&cfg, &["remove", "who@example.com", "nobody@example.com"]);
+    assert_eq!(code, 1, "one key was not listed");
+    assert!(err.contains("nobody@example.com: not listed"), "{err}");
+    let (code, _, err) = cli(&cfg, &["add", "two words@example.com"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not an address"), "{err}");
+
+    // The file backend is edited, not managed by this command.
+    std::fs::write(&cfg, file_config("")).unwrap();
+    let (code, _, err) = cli(&cfg, &["list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("backend = \"file\""), "{err}");
+}
