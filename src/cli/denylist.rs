@@ -447,12 +447,12 @@ mod tests {
             "# list\nOne@X.test\ntwo@x.test reject gone\none@x.test\n",
         )
         .unwrap();
-        let i = read_inputs(&[a.clone()], DenyAction::Drop).unwrap();
+        let i = read_inputs(std::slice::from_ref(&a), DenyAction::Drop).unwrap();
         assert_eq!(i.keys, vec!["one@x.test", "two@x.test"]);
         assert_eq!(i.actions, vec!["drop", "reject"]);
         assert_eq!((i.lines, i.duplicates), (3, 1));
         std::fs::write(&a, "ok@x.test\nbad address@x\n").unwrap();
-        let e = read_inputs(&[a.clone()], DenyAction::Drop).unwrap_err();
+        let e = read_inputs(std::slice::from_ref(&a), DenyAction::Drop).unwrap_err();
         assert!(e.to_string().contains("a.txt:2:"), "{e}");
     }
 }
