@@ -111,9 +111,19 @@ impl Check for ClientAccessCheck {
     }
 }
 
-/// `name[addr]` as Postfix shows the client in its replies.
+/// `name[addr]` as Postfix shows the client in its replies: `unknown[addr]` when the
+/// MTA has no verified name (it passes `[addr]` to milters then).
 fn client_name(session: &Session) -> String {
-    printable(&session.client_display())
+    let name = session.client_name.as_str();
+    let name = if name.is_empty() || name.starts_with('[') {
+        "unknown"
+    } else {
+        name
+    };
+    match session.client_addr {
+        Some(ip) => printable(&format!("{name}[{ip}]")),
+        None => printable(name),
+    }
 }
 
 /// A reply text made sendable: printable ASCII only (addresses may carry UTF-8).
