@@ -92,6 +92,21 @@ pub fn classify(err: &NetError) -> DnsError {
     }
 }
 
+/// A short label for a temporary failure, for the metrics.
+fn error_kind(err: &NetError) -> &'static str {
+    match err {
+        NetError::Timeout => "timeout",
+        NetError::Dns(HDnsError::ResponseCode(ResponseCode::ServFail)) => "SERVFAIL",
+        NetError::Dns(HDnsError::ResponseCode(ResponseCode::Refused)) => "REFUSED",
+        NetError::Dns(HDnsError::NoRecordsFound(nr)) => match nr.response_code {
+            ResponseCode::ServFail => "SERVFAIL",
+            ResponseCode::Refused => "REFUSED",
+            _ => "other",
+        },
+        _ => "other",
+    }
+}
+
 /// The shared resolver.
 pub struct Dns {
     resolver: TokioResolver,
@@ -154,8 +169,17 @@ impl Dns {
         f: impl std::future::Future<Output = Result<T, NetError>>,
     ) -> Result<T, DnsError> {
         match tokio::time::timeout_at(deadline, f).await {
-            Ok(r) => r.map_err(|e| classify(&e)),
-            Err(_) => Err(DnsError::Temporary("session DNS budget spent".into())),
+            Ok(r) => r.map_err(|e| {
+                let class = classify(&e);
+                if class.is_temporary() {
+                    crate::metrics::global().count_dns_error(error_kind(&e));
+                }
+                class
+            }),
+            Err(_) => {
+                crate::metrics::global().count_dns_error("budget");
+                Err(DnsError::Temporary("session DNS budget spent".into()))
+            }
         }
     }
 

@@ -113,13 +113,16 @@ impl Policy {
 
     /// Runs the checks of `stage` and decides what the milter answers.
     pub async fn run(&self, stage: Stage, session: &mut Session) -> Verdict {
-        if session.trusted || session.accepted || session.tx.accepted {
+        if session.trusted || session.accepted {
             return Verdict::Continue;
         }
         if stage == Stage::Rcpt {
             if let Some(v) = self.enforce_held(session) {
                 return v;
             }
+        }
+        if session.tx.accepted {
+            return Verdict::Continue;
         }
         for &i in &self.by_stage[stage.index()] {
             let bound = &self.checks[i];
@@ -238,10 +241,18 @@ impl Policy {
             Verdict::Accept => {
                 if early && stage != Stage::Mail {
                     session.accepted = true;
-                } else {
-                    session.tx.accepted = true;
+                    return Verdict::Accept;
                 }
-                Verdict::Accept
+                session.tx.accepted = true;
+                // A message-level allow (sender OK) does not cancel a client-level hit
+                // held from connect/HELO — as in Postfix, where an OK in the sender
+                // restrictions does not undo a client restriction's reject. Keep the
+                // milter in the loop so the held hit is enforced at RCPT.
+                if session.held.is_some() {
+                    Verdict::Continue
+                } else {
+                    Verdict::Accept
+                }
             }
             Verdict::DropRecipient => {
                 if let Some(r) = session.tx.rcpts.last_mut() {
@@ -434,6 +445,39 @@ mod tests {
         let mut s = session_with("localhost");
         assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
         assert!(s.held.is_none());
+    }
+
+    #[test]
+    fn message_allow_does_not_cancel_a_held_client_hit() {
+        let p = policy("[checks.helo]\n");
+        let mut s = session_with("localhost");
+        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        // A MAIL-stage allowlist hit (as sender_access OK gives).
+        let v = p.apply(
+            Stage::Mail,
+            &mut s,
+            "sender_access",
+            "OK".into(),
+            Verdict::Accept,
+        );
+        assert_eq!(v, Verdict::Continue, "the milter must still see RCPT");
+        add_rcpt(&mut s, "bob@example.com");
+        assert!(matches!(
+            block_on(p.run(Stage::Rcpt, &mut s)),
+            Verdict::Reject(_)
+        ));
+        add_rcpt(&mut s, "postmaster@example.com");
+        assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Continue);
+        // Without a held hit the allow ends filtering for the message at once.
+        let mut s = session_with("mail.example.com");
+        let v = p.apply(
+            Stage::Mail,
+            &mut s,
+            "sender_access",
+            "OK".into(),
+            Verdict::Accept,
+        );
+        assert_eq!(v, Verdict::Accept);
     }
 
     #[test]
