@@ -11,7 +11,7 @@ use super::{DenyAction, DenyEntry, Source};
 use crate::store::pg::{migrate, timed, DbConfig, StoreError};
 use deadpool_postgres::Pool;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 use tokio_postgres::{AsyncMessage, NoTls};
@@ -175,8 +175,6 @@ impl PgDenylist {
 struct CacheState {
     map: RwLock<HashMap<Box<str>, DenyEntry>>,
     warm: AtomicBool,
-    /// Full loads done (for tests and the log).
-    loads: AtomicU64,
 }
 
 /// The in-memory mirror of the table, shared by every check built for the same
@@ -367,7 +365,6 @@ async fn load_all(
     tx.commit().await?;
     let n = map.len();
     *state.map.write().unwrap_or_else(|p| p.into_inner()) = map;
-    state.loads.fetch_add(1, Ordering::Relaxed);
     state.warm.store(true, Ordering::Release);
     tracing::info!(
         entries = n,
