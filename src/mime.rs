@@ -121,7 +121,12 @@ pub fn scan(raw: &[u8], truncated: bool, limits: &Limits) -> Scan {
         limits,
         out: Scan::default(),
         decoded: 0,
+        work_left: MAX_TOKENIZER_WORK,
     };
+    if !cx.afford(raw) {
+        cx.salvage(raw, 0, truncated);
+        return cx.out;
+    }
     match mailparse::parse_mail(raw) {
         Ok(mail) => cx.walk(&mail, raw, 0, truncated),
         Err(e) => {
@@ -132,13 +137,65 @@ pub fn scan(raw: &[u8], truncated: bool, limits: &Limits) -> Scan {
     cx.out
 }
 
+/// mailparse's RFC 2047 tokenizer counts characters from the start of the line at
+/// every `=?` (`chars().nth`), so its work grows with the square of a line's length
+/// (measured: a 400 KB Content-Type line of `=?` took 47 s). The work it would do on
+/// a message's MIME header lines is estimated before it sees them; beyond this
+/// (about 40 ms of it) a buffer is not handed to it and counts as malformed.
+const MAX_TOKENIZER_WORK: usize = 50_000_000;
+
+/// Estimated tokenizer work on the MIME header lines of `data` (lines of
+/// Content-Type, Content-Disposition, Content-Transfer-Encoding and their folds).
+fn tokenizer_work(data: &[u8]) -> usize {
+    let mut lines = LineIter { data, pos: 0 };
+    let mut in_mime = false;
+    let mut work = 0usize;
+    while let Some((s, e)) = lines.next_line() {
+        let line = &data[s..e];
+        if !line.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+            in_mime = starts_with_ci(line, b"content-type")
+                || starts_with_ci(line, b"content-disposition")
+                || starts_with_ci(line, b"content-transfer-encoding");
+        }
+        if in_mime {
+            work = work.saturating_add(line_work(line));
+        }
+    }
+    work
+}
+
+/// Tokenizer work on one line: `=?` markers times its length.
+fn line_work(line: &[u8]) -> usize {
+    let markers = line.windows(2).filter(|w| w == b"=?").count();
+    markers.saturating_mul(line.len())
+}
+
 struct Cx<'l> {
     limits: &'l Limits,
     out: Scan,
     decoded: usize,
+    /// Tokenizer work still allowed for this message (see [`MAX_TOKENIZER_WORK`]).
+    work_left: usize,
 }
 
 impl Cx<'_> {
+    /// Takes the tokenizer work for `data` from the budget, or flags the message.
+    fn afford(&mut self, data: &[u8]) -> bool {
+        let w = tokenizer_work(data);
+        if w > self.work_left {
+            self.malformed("MIME header lines too long to decode safely".into());
+            return false;
+        }
+        self.work_left -= w;
+        true
+    }
+
+    fn names_from_header(&mut self, h: &MailHeader<'_>, out: &mut Vec<String>) {
+        if !names_from_header(h, out, &mut self.work_left) {
+            self.malformed("MIME header lines too long to decode safely".into());
+        }
+    }
+
     fn malformed(&mut self, why: String) {
         if self.out.malformed.len() < MAX_PROBLEMS && !self.out.malformed.contains(&why) {
             self.out.malformed.push(why);
@@ -178,7 +235,7 @@ impl Cx<'_> {
         let mut own_names = Vec::new();
         if complete {
             for h in &part.headers {
-                names_from_header(h, &mut own_names);
+                self.names_from_header(h, &mut own_names);
             }
         }
         for n in &own_names {
@@ -263,6 +320,10 @@ impl Cx<'_> {
             let Some(inner) = self.decode(part) else {
                 return;
             };
+            if !self.afford(&inner) {
+                self.salvage(&inner, depth + 1, at_end);
+                return;
+            }
             match mailparse::parse_mail(&inner) {
                 Ok(m) => self.walk(&m, &inner, depth + 1, at_end),
                 Err(e) => {
@@ -377,7 +438,7 @@ impl Cx<'_> {
         let bytes = &bytes[..bytes.len().min(MAX_SALVAGE_HEADER)];
         if let Ok((h, _)) = mailparse::parse_header(bytes) {
             let mut names = Vec::new();
-            names_from_header(&h, &mut names);
+            self.names_from_header(&h, &mut names);
             for n in names {
                 self.push(n, Source::Salvaged, depth);
             }
@@ -455,22 +516,37 @@ fn first_header(headers: &[MailHeader<'_>], name: &str) -> Option<String> {
 }
 
 /// Adds the file names of a Content-Type or Content-Disposition header to `out`,
-/// under every interpretation a mail client might take.
-fn names_from_header(h: &MailHeader<'_>, out: &mut Vec<String>) {
+/// under every interpretation a mail client might take. `work_left`: the tokenizer
+/// budget; what it cannot pay for is taken without RFC 2047 decoding (then false).
+fn names_from_header(h: &MailHeader<'_>, out: &mut Vec<String>, work_left: &mut usize) -> bool {
     let key = h.get_key_ref();
     let key = key.trim();
     if !key.eq_ignore_ascii_case("content-type") && !key.eq_ignore_ascii_case("content-disposition")
     {
-        return;
+        return true;
     }
     let mut add = |s: String| {
         if !s.is_empty() && !out.contains(&s) {
             out.push(s);
         }
     };
+    let raw = String::from_utf8_lossy(h.get_value_raw());
+    let unfolded: String = raw.chars().filter(|&c| c != '\r' && c != '\n').collect();
+    let mut complete = true;
     // 1. mailparse: RFC 2047 decoded over the whole value, then RFC 2231 parameters.
-    // Content-Type and Content-Disposition share its parameter parser.
-    let parsed = mailparse::parse_content_disposition(&h.get_value());
+    // Content-Type and Content-Disposition share its parameter parser. When its
+    // tokenizer would take too long, RFC 2231 only (that part is linear).
+    let w = raw
+        .split('\n')
+        .map(|l| line_work(l.as_bytes()))
+        .fold(0usize, usize::saturating_add);
+    let parsed = if w <= *work_left {
+        *work_left -= w;
+        mailparse::parse_content_disposition(&h.get_value())
+    } else {
+        complete = false;
+        mailparse::parse_content_disposition(&unfolded)
+    };
     for p in ["filename", "name"] {
         if let Some(v) = parsed.params.get(p) {
             add(v.clone());
@@ -483,17 +559,24 @@ fn names_from_header(h: &MailHeader<'_>, out: &mut Vec<String>) {
     }
     // 2. Parameters split on the raw value first, each value then RFC 2047 decoded;
     // every occurrence of a duplicated parameter.
-    let raw = String::from_utf8_lossy(h.get_value_raw());
-    let unfolded: String = raw.chars().filter(|&c| c != '\r' && c != '\n').collect();
     for seg in split_unquoted(&unfolded).into_iter().skip(1) {
         let Some((k, v)) = seg.split_once('=') else {
             continue;
         };
         let k = k.trim();
         if k.eq_ignore_ascii_case("filename") || k.eq_ignore_ascii_case("name") {
-            add(decode_words(&unquote(v.trim())));
+            let v = unquote(v.trim());
+            let w = line_work(v.as_bytes());
+            if w > *work_left {
+                complete = false;
+                add(v);
+                continue;
+            }
+            *work_left -= w;
+            add(decode_words(&v));
         }
     }
+    complete
 }
 
 /// Decodes RFC 2231 parameter segments that mailparse did not consume: `p*` and
