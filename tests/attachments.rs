@@ -470,6 +470,31 @@ async fn oversize_through_the_daemon() {
     .assert_all_passed();
 }
 
+/// Above 256 KiB the scan runs on the blocking pool: the verdict is the same.
+#[tokio::test]
+async fn large_messages_are_scanned_off_the_runtime_thread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let late = big_message(
+        1_000_000,
+        "Content-Disposition: attachment; filename=\"late.exe\"\r\n\r\nMZ",
+    );
+    std::fs::write(dir.path().join("late.eml"), &late).expect("write");
+    let clean = big_message(1_000_000, "Content-Type: text/plain\r\n\r\nbye");
+    std::fs::write(dir.path().join("clean.eml"), &clean).expect("write");
+    let path = dir.path().join("large.session");
+    std::fs::write(
+        &path,
+        "session late\nconnect 192.0.2.10\nmail <a@example.org>\nrcpt <b@example.net>\n\
+         message @late.eml\neom expect reject 550 5.7.1 ~ \"late.exe\"\n\n\
+         session clean\nconnect 192.0.2.10\nmail <a@example.org>\nrcpt <b@example.net>\n\
+         message @clean.eml\neom expect continue\n",
+    )
+    .expect("write");
+    replay("[checks.attachments]\n", std::slice::from_ref(&path))
+        .await
+        .assert_all_passed();
+}
+
 #[test]
 fn config_errors_name_the_line_and_key() {
     let bad = [
