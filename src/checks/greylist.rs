@@ -1,13 +1,348 @@
-//! Placeholder for the greylist check, being written now; builds nothing yet.
+//! Greylisting at RCPT: a (client, sender, recipient) triplet seen for the first time
+//! gets 450 4.2.0; a retry after `delay` and within `retry_window` passes and is
+//! remembered for `max_age`.
+//!
+//! What makes big senders not notice: the client part of the key follows the sender's
+//! infrastructure rather than one address (the SPF-pass domain, else the organisational
+//! domain of the verified client name, else the address masked to /24 or /64), so a
+//! retry from another outbound host of the same provider still matches; the sender is
+//! normalised (BATV, SRS, VERP, `+ext`, digit runs); a client whose triplets passed
+//! `auto_allowlist` times skips greylisting altogether.
+//!
+//! Order: the policy stops at the first enforced verdict, so listing this check after
+//! the checks that reject (last in the file) means a recipient another check rejects
+//! is never greylisted, and the SPF and rDNS facts the key uses are known.
+//!
+//! Storage: SQLite (WAL, embedded) or PostgreSQL (shared by several MX hosts). Both
+//! decide with the same pure function ([`logic::decide`]) under a row or file lock.
 
-use super::Registration;
-use crate::verdict::Action;
+pub mod key;
+pub mod logic;
+pub mod pg;
+pub mod sqlite;
+
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration, Services};
+use crate::config::Config;
+use crate::net::Cidr;
+use crate::session::{Session, Stage};
+use crate::verdict::{Action, Reply};
+use key::KeySource;
+use logic::{GreylistStore, Key, Params, Status};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A duration in seconds, written as a number of seconds or with a unit (`"5m"`,
+/// `"36h"`, `"35d"`; units s, m, h, d, w).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, Eq, PartialEq)]
+#[serde(try_from = "toml::Value", into = "i64")]
+pub struct Secs(pub i64);
+
+impl TryFrom<toml::Value> for Secs {
+    type Error = String;
+
+    fn try_from(v: toml::Value) -> Result<Self, String> {
+        let n = match &v {
+            toml::Value::Integer(n) => *n,
+            toml::Value::String(s) => {
+                let s = s.trim();
+                let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+                let (num, unit) = s.split_at(split);
+                let num: i64 = num.parse().map_err(|_| {
+                    format!("{s:?} is not a duration such as 300, \"5m\" or \"35d\"")
+                })?;
+                let mult = match unit.trim() {
+                    "" | "s" => 1,
+                    "m" => 60,
+                    "h" => 3600,
+                    "d" => 86400,
+                    "w" => 7 * 86400,
+                    u => return Err(format!("unknown unit {u:?} in {s:?} (use s, m, h, d or w)")),
+                };
+                num.checked_mul(mult)
+                    .ok_or_else(|| format!("{s:?} is too large"))?
+            }
+            other => {
+                return Err(format!(
+                    "expected seconds or a duration string, not {other}"
+                ))
+            }
+        };
+        if n < 0 {
+            return Err(format!("a duration cannot be negative ({n})"));
+        }
+        Ok(Secs(n))
+    }
+}
+
+impl From<Secs> for i64 {
+    fn from(s: Secs) -> i64 {
+        s.0
+    }
+}
+
+/// A CIDR range in the config (validated at load).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CidrEntry(Cidr, String);
+
+impl TryFrom<String> for CidrEntry {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        Ok(CidrEntry(s.parse()?, s))
+    }
+}
+
+impl From<CidrEntry> for String {
+    fn from(c: CidrEntry) -> String {
+        c.1
+    }
+}
+
+/// An address pattern: `user@example.com`, `user@` (any domain), `@example.com` (that
+/// domain and its subdomains).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AddrPattern(String);
+
+impl TryFrom<String> for AddrPattern {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        if !s.contains('@') || s == "@" {
+            return Err(format!("{s:?} must be an address, `local@` or `@domain`"));
+        }
+        Ok(AddrPattern(s.to_ascii_lowercase()))
+    }
+}
+
+impl From<AddrPattern> for String {
+    fn from(a: AddrPattern) -> String {
+        a.0
+    }
+}
+
+impl AddrPattern {
+    /// True if `addr` (lower-case) matches.
+    pub fn matches(&self, addr: &str) -> bool {
+        let p = &self.0;
+        if let Some(domain) = p.strip_prefix('@') {
+            let Some((_, d)) = addr.rsplit_once('@') else {
+                return false;
+            };
+            return d == domain || d.ends_with(&format!(".{domain}"));
+        }
+        if p.ends_with('@') {
+            return addr.starts_with(p.as_str());
+        }
+        addr == p
+    }
+}
+
+/// An IP prefix length for masking, checked against the address family at load.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, Eq, PartialEq)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct PrefixLen<const MAX: u8>(pub u8);
+
+impl<const MAX: u8> TryFrom<i64> for PrefixLen<MAX> {
+    type Error = String;
+
+    fn try_from(v: i64) -> Result<Self, String> {
+        u8::try_from(v)
+            .ok()
+            .filter(|n| *n <= MAX)
+            .map(PrefixLen)
+            .ok_or_else(|| format!("a prefix length must be between 0 and {MAX}, not {v}"))
+    }
+}
+
+impl<const MAX: u8> From<PrefixLen<MAX>> for i64 {
+    fn from(p: PrefixLen<MAX>) -> i64 {
+        i64::from(p.0)
+    }
+}
+
+/// Where greylist state lives.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, Eq, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// An SQLite file on this host (`path`).
+    #[default]
+    Sqlite,
+    /// The `[database]` PostgreSQL, shared by several MX hosts.
+    Postgres,
+}
 
 crate::check_config! {
     /// `[checks.greylist]`.
     pub struct GreylistConfig {
         action: Action::Tempfail,
         on_error: crate::config::OnError::Continue;
+        /// `sqlite` or `postgres` (uses `[database]`).
+        pub store: Backend = Backend::Sqlite,
+        /// The SQLite file (its directory must be writable: WAL and shared-memory files).
+        pub path: PathBuf = PathBuf::from("/var/lib/mxgate/greylist.sqlite"),
+        /// A retry passes this long after the first attempt.
+        pub delay: Secs = Secs(300),
+        /// … if it comes within this long; else greylisting starts over.
+        pub retry_window: Secs = Secs(2 * 86400),
+        /// Passed triplets and auto-allowlisted clients are kept this long after last use.
+        pub max_age: Secs = Secs(35 * 86400),
+        /// Client part of the key: the first available of these.
+        pub key: Vec<KeySource> = vec![KeySource::Spf, KeySource::Name, KeySource::Address],
+        /// IPv4 client addresses are masked to this prefix.
+        pub ipv4_prefix: PrefixLen<32> = PrefixLen(24),
+        /// IPv6 client addresses are masked to this prefix.
+        pub ipv6_prefix: PrefixLen<128> = PrefixLen(64),
+        /// Characters that start an address extension in sender local parts (Postfix's
+        /// recipient_delimiter).
+        pub recipient_delimiter: String = "+".into(),
+        /// A client key whose triplets passed this many times skips greylisting (0: off).
+        pub auto_allowlist: u32 = 5,
+        /// Clients never greylisted (addresses or CIDR ranges).
+        pub allow_clients: Vec<CidrEntry> = Vec::new(),
+        /// Clients whose verified name is one of these or under one (`google.com`
+        /// matches `mail-x.google.com`).
+        pub allow_client_names: Vec<String> = Vec::new(),
+        /// Senders never greylisted (`user@example.com`, `user@`, `@example.com`).
+        pub allow_senders: Vec<AddrPattern> = Vec::new(),
+        /// Recipients never greylisted.
+        pub allow_recipients: Vec<AddrPattern> = vec![
+            AddrPattern("postmaster@".into()),
+            AddrPattern("abuse@".into()),
+        ],
+        /// Greylist only clients another check flagged: no verified client name, or a
+        /// DNSBL score of at least `flagged_dnsbl_score`.
+        pub only_flagged: bool = false,
+        /// With `only_flagged`: the DNSBL score that flags a client.
+        pub flagged_dnsbl_score: i32 = 1,
+        /// With `only_flagged`: a client without a verified name counts as flagged.
+        pub flag_unverified: bool = true,
+        /// How often old entries are deleted.
+        pub expire_interval: Secs = Secs(3600),
+    }
+}
+
+impl GreylistConfig {
+    /// The timing parameters.
+    pub fn params(&self) -> Params {
+        Params {
+            delay: self.delay.0,
+            retry_window: self.retry_window.0,
+            max_age: self.max_age.0,
+            auto_allowlist: i64::from(self.auto_allowlist),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.retry_window.0 <= self.delay.0 {
+            return Err(format!(
+                "retry_window ({} s) must be longer than delay ({} s)",
+                self.retry_window.0, self.delay.0
+            ));
+        }
+        if self.max_age.0 < self.retry_window.0 {
+            return Err(format!(
+                "max_age ({} s) must be at least retry_window ({} s)",
+                self.max_age.0, self.retry_window.0
+            ));
+        }
+        if self.key.is_empty() {
+            return Err("key must name at least one of \"spf\", \"name\", \"address\"".into());
+        }
+        if self.expire_interval.0 == 0 {
+            return Err("expire_interval must be at least 1 second".into());
+        }
+        Ok(())
+    }
+}
+
+/// The current time as Unix seconds; injectable so tests need not wait.
+pub trait Clock: Send + Sync {
+    /// Unix time in seconds.
+    fn now(&self) -> i64;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+}
+
+/// A clock tests set and advance.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// A clock at `t`.
+    pub fn new(t: i64) -> Self {
+        ManualClock(AtomicI64::new(t))
+    }
+
+    /// Moves the clock forward by `secs`.
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+
+    /// Sets the time.
+    pub fn set(&self, t: i64) {
+        self.0.store(t, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Counters since the check was built.
+#[derive(Clone, Copy, Debug, Default, Eq, PartialEq)]
+pub struct Counters {
+    /// RCPTs greylisted.
+    pub greylisted: u64,
+    /// RCPTs that passed through the store (retried, known, auto-allowlisted).
+    pub passed: u64,
+    /// RCPTs skipped by a static allowlist or gating.
+    pub skipped: u64,
+    /// Store failures (handled by on_error).
+    pub errors: u64,
+}
+
+#[derive(Default)]
+struct AtomicCounters {
+    greylisted: AtomicU64,
+    passed: AtomicU64,
+    skipped: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// Opens the configured store.
+pub fn open_store(
+    cfg: &GreylistConfig,
+    config: &Config,
+    services: &Services,
+) -> Result<Arc<dyn GreylistStore>, String> {
+    match cfg.store {
+        Backend::Sqlite => sqlite::SqliteStore::open(&cfg.path)
+            .map(|s| Arc::new(s) as Arc<dyn GreylistStore>)
+            .map_err(|e| e.to_string()),
+        Backend::Postgres => {
+            let pool = services.pg(config)?;
+            Ok(Arc::new(pg::PgStore::new(
+                pool,
+                config.database.query_timeout(),
+                config.database.migrate_on_start,
+            )))
+        }
     }
 }
 
@@ -20,5 +355,320 @@ pub const REGISTRATION: Registration = Registration {
             .as_ref()
             .map(|h| (h.common(), h.reply_span()))
     },
-    build: |_, _| Ok(None),
+    build: |c, services| {
+        let Some(cfg) = c.checks.greylist.as_ref().filter(|g| g.enabled) else {
+            return Ok(None);
+        };
+        cfg.validate()?;
+        let store = open_store(cfg, c, services)?;
+        Ok(Some(Box::new(GreylistCheck::new(
+            cfg.clone(),
+            store,
+            Arc::new(SystemClock),
+        )) as Box<dyn Check>))
+    },
 };
+
+/// The greylist check.
+pub struct GreylistCheck {
+    inner: Arc<Inner>,
+    // Stops the expiry task when the check goes (the policy is rebuilt on SIGHUP).
+    _expiry: Option<AbortOnDrop>,
+}
+
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+struct Inner {
+    cfg: GreylistConfig,
+    params: Params,
+    store: Arc<dyn GreylistStore>,
+    clock: Arc<dyn Clock>,
+    counters: AtomicCounters,
+}
+
+impl GreylistCheck {
+    /// Builds the check over `store` with `clock`; starts the expiry task when a tokio
+    /// runtime is running.
+    pub fn new(cfg: GreylistConfig, store: Arc<dyn GreylistStore>, clock: Arc<dyn Clock>) -> Self {
+        let params = cfg.params();
+        let interval = Duration::from_secs(cfg.expire_interval.0.max(1) as u64);
+        let inner = Arc::new(Inner {
+            cfg,
+            params,
+            store,
+            clock,
+            counters: AtomicCounters::default(),
+        });
+        let expiry = tokio::runtime::Handle::try_current().ok().map(|rt| {
+            let weak = Arc::downgrade(&inner);
+            AbortOnDrop(rt.spawn(expiry_loop(weak, interval)).abort_handle())
+        });
+        GreylistCheck {
+            inner,
+            _expiry: expiry,
+        }
+    }
+
+    /// Counters since the check was built.
+    pub fn counters(&self) -> Counters {
+        let c = &self.inner.counters;
+        Counters {
+            greylisted: c.greylisted.load(Ordering::Relaxed),
+            passed: c.passed.load(Ordering::Relaxed),
+            skipped: c.skipped.load(Ordering::Relaxed),
+            errors: c.errors.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn GreylistStore> {
+        &self.inner.store
+    }
+
+    /// The triplet key for the session's current recipient (None without a recipient).
+    pub fn key(&self, session: &Session) -> Option<Key> {
+        self.inner.key(session)
+    }
+
+    /// Judges the current recipient: Ok(None) when greylisting is skipped (allowlist,
+    /// gating), else the store's status.
+    pub async fn judge(
+        &self,
+        session: &Session,
+    ) -> Result<Option<Status>, crate::store::pg::StoreError> {
+        self.inner.judge(session).await
+    }
+}
+
+async fn expiry_loop(inner: std::sync::Weak<Inner>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let now = inner.clock.now();
+        match inner.store.expire(now, &inner.params).await {
+            Ok(e) if e.triplets > 0 || e.clients > 0 => tracing::info!(
+                check = "greylist",
+                triplets = e.triplets,
+                clients = e.clients,
+                "expired old greylist entries"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(check = "greylist", error = %e, "greylist expiry failed"),
+        }
+    }
+}
+
+/// The verified client name: the rdns check's fact, else Postfix's `{client_name}`
+/// (Postfix only reports a name it confirmed forward, else `unknown`).
+fn verified_name(session: &Session) -> Option<&str> {
+    session.facts.verified_name.as_deref().or_else(|| {
+        let n = session.client_name.as_str();
+        (!n.is_empty() && n != "unknown" && !n.starts_with('[')).then_some(n)
+    })
+}
+
+fn name_matches(name: &str, suffix: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    let suffix = suffix.trim_end_matches('.').trim_start_matches('.');
+    name.eq_ignore_ascii_case(suffix)
+        || (name.len() > suffix.len()
+            && name.as_bytes()[name.len() - suffix.len() - 1] == b'.'
+            && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix))
+}
+
+impl Inner {
+    fn key(&self, session: &Session) -> Option<Key> {
+        let rcpt = session.current_rcpt()?;
+        let cfg = &self.cfg;
+        let mut client = None;
+        for source in &cfg.key {
+            client = match source {
+                KeySource::Spf => session
+                    .tx
+                    .spf
+                    .as_ref()
+                    .filter(|s| s.result == "pass" && !s.domain.is_empty())
+                    .map(|s| {
+                        format!(
+                            "spf:{}",
+                            s.domain.trim_end_matches('.').to_ascii_lowercase()
+                        )
+                    }),
+                KeySource::Name => verified_name(session)
+                    .map(key::org_domain)
+                    .filter(|d| !d.is_empty())
+                    .map(|d| format!("name:{d}")),
+                KeySource::Address => session
+                    .client_addr
+                    .map(|ip| key::masked(ip, cfg.ipv4_prefix.0, cfg.ipv6_prefix.0)),
+            };
+            if client.is_some() {
+                break;
+            }
+        }
+        Some(Key {
+            // A non-IP client with no other source: one key for all of them.
+            client: client.unwrap_or_else(|| "unknown".into()),
+            sender: key::normalize_sender(&session.tx.sender, &cfg.recipient_delimiter),
+            rcpt: key::normalize_rcpt(&rcpt.addr),
+        })
+    }
+
+    /// Why greylisting is skipped for this session and recipient, if it is.
+    fn skip_reason(&self, session: &Session) -> Option<&'static str> {
+        let cfg = &self.cfg;
+        if let Some(ip) = session.client_addr {
+            if cfg.allow_clients.iter().any(|c| c.0.contains(ip)) {
+                return Some("client allowlisted");
+            }
+        }
+        let name = verified_name(session);
+        if let Some(n) = name {
+            if cfg.allow_client_names.iter().any(|s| name_matches(n, s)) {
+                return Some("client name allowlisted");
+            }
+        }
+        let sender = session.tx.sender.to_ascii_lowercase();
+        if !sender.is_empty() && cfg.allow_senders.iter().any(|p| p.matches(&sender)) {
+            return Some("sender allowlisted");
+        }
+        if let Some(r) = session.current_rcpt() {
+            let r = r.addr.to_ascii_lowercase();
+            if cfg.allow_recipients.iter().any(|p| p.matches(&r)) {
+                return Some("recipient allowlisted");
+            }
+        }
+        if cfg.only_flagged {
+            let flagged = (cfg.flag_unverified && name.is_none())
+                || session.facts.dnsbl_score >= cfg.flagged_dnsbl_score;
+            if !flagged {
+                return Some("client not flagged by other checks");
+            }
+        }
+        None
+    }
+
+    async fn judge(
+        &self,
+        session: &Session,
+    ) -> Result<Option<Status>, crate::store::pg::StoreError> {
+        if self.skip_reason(session).is_some() {
+            return Ok(None);
+        }
+        let Some(key) = self.key(session) else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        self.store.check(&key, now, &self.params).await.map(Some)
+    }
+}
+
+/// 450 4.2.0 for tempfail (RFC 6647's customary code), the action's default otherwise.
+fn default_reply(action: Action) -> Option<Reply> {
+    match action {
+        Action::Tempfail => Some(Reply::new(450, "4.2.0", "Greylisted, try again later")),
+        other => Reply::default_for(other),
+    }
+}
+
+impl Check for GreylistCheck {
+    fn name(&self) -> &'static str {
+        "greylist"
+    }
+
+    fn stages(&self) -> &'static [Stage] {
+        &[Stage::Rcpt]
+    }
+
+    fn check<'a>(&'a self, _stage: Stage, session: &'a Session) -> CheckFuture<'a> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let c = &inner.counters;
+            if let Some(why) = inner.skip_reason(session) {
+                c.skipped.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(session = %session.id, check = "greylist", reason = why, "skipped");
+                return Ok(Outcome::from(Finding::Pass));
+            }
+            let Some(key) = inner.key(session) else {
+                return Ok(Outcome::from(Finding::Pass));
+            };
+            let now = inner.clock.now();
+            match inner.store.check(&key, now, &inner.params).await {
+                Ok(status) if status.greylisted() => {
+                    c.greylisted.fetch_add(1, Ordering::Relaxed);
+                    let mut hit = Hit::new(format!(
+                        "{} ({} {} {})",
+                        status.describe(),
+                        key.client,
+                        key.sender,
+                        key.rcpt
+                    ));
+                    // The configured reply, when there is one, must win: a hit's own
+                    // reply would override it.
+                    if inner.cfg.reply.is_none() {
+                        hit.reply = default_reply(inner.cfg.action);
+                    }
+                    Ok(Outcome::from(Finding::Hit(hit)))
+                }
+                Ok(status) => {
+                    c.passed.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(
+                        session = %session.id, check = "greylist", client = %key.client,
+                        status = %status.describe(), "pass"
+                    );
+                    Ok(Outcome::from(Finding::Pass))
+                }
+                Err(e) => {
+                    c.errors.fetch_add(1, Ordering::Relaxed);
+                    Err(CheckError::temporary(
+                        format!("greylist {} store: {e}", inner.store.backend()),
+                        None,
+                    ))
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let s = |v: toml::Value| Secs::try_from(v);
+        assert_eq!(s(toml::Value::Integer(300)).unwrap(), Secs(300));
+        assert_eq!(s(toml::Value::String("5m".into())).unwrap(), Secs(300));
+        assert_eq!(
+            s(toml::Value::String("35d".into())).unwrap(),
+            Secs(35 * 86400)
+        );
+        assert!(s(toml::Value::String("5 parsecs".into())).is_err());
+        assert!(s(toml::Value::Integer(-1)).is_err());
+    }
+
+    #[test]
+    fn patterns_and_names() {
+        let p = |s: &str| AddrPattern::try_from(s.to_owned()).unwrap();
+        assert!(p("postmaster@").matches("postmaster@example.net"));
+        assert!(!p("postmaster@").matches("xpostmaster@example.net"));
+        assert!(p("@example.com").matches("a@example.com"));
+        assert!(p("@example.com").matches("a@mx.example.com"));
+        assert!(!p("@example.com").matches("a@badexample.com"));
+        assert!(p("A@Example.com").matches("a@example.com"));
+        assert!(AddrPattern::try_from("nope".to_owned()).is_err());
+        assert!(name_matches("mail-x.google.com", "google.com"));
+        assert!(name_matches("google.com", ".google.com"));
+        assert!(!name_matches("evilgoogle.com", "google.com"));
+    }
+}

@@ -1,0 +1,289 @@
+//! Triplet key normalisation: the client part follows the sender's infrastructure (SPF
+//! domain, organisational domain of the verified name) before falling back to the masked
+//! address, and the sender loses the per-message tags big senders put in it.
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// A source of the client part of the key, tried in the configured order.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, Eq, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeySource {
+    /// The domain SPF passed for (needs `[checks.spf]` before this check).
+    Spf,
+    /// The organisational domain of the forward-confirmed client name (from
+    /// `[checks.rdns]`, else Postfix's own verified `{client_name}`).
+    Name,
+    /// The client address masked to `ipv4_prefix` / `ipv6_prefix`.
+    Address,
+}
+
+/// The client address masked to a prefix, as `ADDR/LEN` (IPv4-mapped IPv6 as IPv4).
+pub fn masked(ip: IpAddr, v4: u8, v6: u8) -> String {
+    let ip = match ip {
+        IpAddr::V6(a) => a.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(a) => {
+            let bits = u32::from(a);
+            let len = v4.min(32);
+            let m = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(len))
+            };
+            format!("{}/{len}", std::net::Ipv4Addr::from(bits & m))
+        }
+        IpAddr::V6(a) => {
+            let bits = u128::from(a);
+            let len = v6.min(128);
+            let m = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(len))
+            };
+            format!("{}/{len}", std::net::Ipv6Addr::from(bits & m))
+        }
+    }
+}
+
+/// The organisational domain of a host name, without a public-suffix list: the last
+/// two labels, or three when the top-level label has two letters (a country) and the
+/// second-level label is short (`co.uk`, `com.au`, `ne.jp`). Wrong for some names (a
+/// three-letter company under a ccTLD, `x.abc.de`, keeps three labels; shared hosting
+/// suffixes such as `blogspot.com` are merged); a narrower key only greylists more, so
+/// the heuristic errs in the safe direction except for the shared-hosting case.
+pub fn org_domain(name: &str) -> String {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = name.split('.').filter(|l| !l.is_empty()).collect();
+    let n = labels.len();
+    if n <= 2 {
+        return labels.join(".");
+    }
+    let tld = labels[n - 1];
+    let sld = labels[n - 2];
+    let keep = if tld.len() == 2 && sld.len() <= 3 {
+        3
+    } else {
+        2
+    };
+    labels[n - keep..].join(".")
+}
+
+/// Normalises an envelope sender: lower-case; BATV (`prvs=TAG=local`, `msprvs1=…`,
+/// `btv1==…==local`) and SRS (`SRS0=HASH=TT=domain=local@fwd` → `local@domain`, SRS1
+/// likewise) undone; `+ext` (any of `delimiters`) and VERP recipient tags
+/// (`bounce-rcpt=example.org`) cut; runs of digits and long hex tokens folded to `#`.
+/// The null sender is `<>`.
+pub fn normalize_sender(addr: &str, delimiters: &str) -> String {
+    let addr = addr.trim().to_ascii_lowercase();
+    if addr.is_empty() || addr == "<>" {
+        return "<>".into();
+    }
+    let (mut local, mut domain) = match addr.rsplit_once('@') {
+        Some((l, d)) => (l.to_owned(), d.to_owned()),
+        None => (addr.clone(), String::new()),
+    };
+    // BATV: the tag changes with every message.
+    for prefix in ["prvs=", "msprvs1=", "msprvs="] {
+        if let Some(rest) = local.strip_prefix(prefix) {
+            if let Some((_, l)) = rest.split_once('=') {
+                local = l.to_owned();
+            }
+            break;
+        }
+    }
+    if let Some(rest) = local.strip_prefix("btv1==") {
+        if let Some((_, l)) = rest.split_once("==") {
+            local = l.to_owned();
+        }
+    }
+    // SRS: the hash and timestamp change; the original sender does not.
+    if let Some((orig_local, orig_domain)) = srs_original(&local) {
+        local = orig_local;
+        domain = orig_domain;
+    }
+    if !delimiters.is_empty() {
+        if let Some(i) = local.find(|c: char| delimiters.contains(c)) {
+            if i > 0 {
+                local.truncate(i);
+            }
+        }
+    }
+    // VERP: `list-bounces-rcpt=example.org` carries the recipient after the last '-'.
+    if let Some(eq) = local.rfind('=') {
+        if local[eq + 1..].contains('.') {
+            let cut = local[..eq].rfind(['-', '+', '.']).unwrap_or(0);
+            local.truncate(cut);
+        }
+    }
+    let local = fold_tokens(&local);
+    if domain.is_empty() {
+        local
+    } else {
+        format!("{local}@{domain}")
+    }
+}
+
+/// `SRS0=HHH=TT=domain=local` / `SRS1=HHH=fwd==HHH=TT=domain=local` → (local, domain).
+fn srs_original(local: &str) -> Option<(String, String)> {
+    let lower = local.to_ascii_lowercase();
+    let tail = if lower.starts_with("srs0") && lower.len() > 4 {
+        &local[5..]
+    } else if lower.starts_with("srs1") && lower.len() > 4 {
+        // SRS1 wraps an SRS0 address of the first forwarder after "==".
+        local.split_once("==")?.1
+    } else {
+        return None;
+    };
+    let mut parts = tail.splitn(4, '=');
+    let (_hash, _ts, domain, orig) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (!domain.is_empty() && !orig.is_empty()).then(|| (orig.to_owned(), domain.to_owned()))
+}
+
+/// Digit runs, and hex tokens of 8 or more characters with a digit, become `#`.
+fn fold_tokens(local: &str) -> String {
+    let mut out = String::with_capacity(local.len());
+    let bytes = local.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if i > start {
+            let tok = &local[start..i];
+            let hexlike = tok.len() >= 8
+                && tok.bytes().all(|b| b.is_ascii_hexdigit())
+                && tok.bytes().any(|b| b.is_ascii_digit());
+            if hexlike {
+                out.push('#');
+            } else {
+                fold_digits(tok, &mut out);
+            }
+        }
+        if i < bytes.len() {
+            // A non-alphanumeric byte (or the start of a multi-byte character): copy the char.
+            let ch_len = local[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&local[i..i + ch_len]);
+            i += ch_len;
+        }
+    }
+    out
+}
+
+fn fold_digits(tok: &str, out: &mut String) {
+    let mut in_digits = false;
+    for c in tok.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+                in_digits = true;
+            }
+        } else {
+            in_digits = false;
+            out.push(c);
+        }
+    }
+}
+
+/// Lower-cased recipient.
+pub fn normalize_rcpt(addr: &str) -> String {
+    addr.trim().to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(a: &str) -> String {
+        normalize_sender(a, "+")
+    }
+
+    #[test]
+    fn masks() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(masked(ip("192.0.2.77"), 24, 64), "192.0.2.0/24");
+        assert_eq!(masked(ip("192.0.2.77"), 32, 64), "192.0.2.77/32");
+        assert_eq!(masked(ip("::ffff:192.0.2.77"), 24, 64), "192.0.2.0/24");
+        assert_eq!(
+            masked(ip("2001:db8:1:2:3:4:5:6"), 24, 64),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            masked(ip("2001:db8:1:2:3:4:5:6"), 24, 48),
+            "2001:db8:1::/48"
+        );
+        assert_eq!(masked(ip("2001:db8::1"), 0, 0), "::/0");
+    }
+
+    #[test]
+    fn org_domains() {
+        assert_eq!(org_domain("mail-wr1-f54.google.com"), "google.com");
+        assert_eq!(org_domain("a8-1.smtp-out.amazonses.com."), "amazonses.com");
+        assert_eq!(org_domain("mx.example.co.uk"), "example.co.uk");
+        assert_eq!(org_domain("mail.Example.COM.AU"), "example.com.au");
+        assert_eq!(org_domain("mx1.example.de"), "example.de");
+        assert_eq!(org_domain("example.com"), "example.com");
+        assert_eq!(org_domain("localhost"), "localhost");
+    }
+
+    #[test]
+    fn senders() {
+        assert_eq!(s("Alice@Example.COM"), "alice@example.com");
+        assert_eq!(s(""), "<>");
+        assert_eq!(s("<>"), "<>");
+        // +ext
+        assert_eq!(s("alice+news@example.com"), "alice@example.com");
+        assert_eq!(
+            normalize_sender("alice-news@example.com", "+-"),
+            "alice@example.com"
+        );
+        // BATV
+        assert_eq!(s("prvs=1234abcdef=bob@example.com"), "bob@example.com");
+        assert_eq!(s("msprvs1=17abcdefgh=bob@example.com"), "bob@example.com");
+        assert_eq!(s("btv1==abc123==bob@example.com"), "bob@example.com");
+        // SRS0 and SRS1: the original sender
+        assert_eq!(
+            s("SRS0=HHH=TT=orig.example=alice@forwarder.example"),
+            "alice@orig.example"
+        );
+        assert_eq!(
+            s("SRS0=ab12=4F=orig.example=alice@forwarder.example"),
+            s("SRS0=zz99=5A=orig.example=alice@forwarder.example")
+        );
+        assert_eq!(
+            s("SRS1=XXX=fwd1.example==HHH=TT=orig.example=alice@fwd2.example"),
+            "alice@orig.example"
+        );
+        // VERP: the encoded recipient goes, numbers fold
+        assert_eq!(
+            s("list-bounces-bob=example.net@lists.example.org"),
+            "list-bounces@lists.example.org"
+        );
+        assert_eq!(
+            s("bounce-12345-678@mailer.example"),
+            "bounce-#-#@mailer.example"
+        );
+        assert_eq!(
+            s("bounce-12345-679@mailer.example"),
+            s("bounce-99-1@mailer.example")
+        );
+        // SES-style hex ids fold
+        assert_eq!(
+            s("0100018f3c2a5b6d-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-000000@amazonses.com"),
+            s("0100018f3c2a9999-9a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6e-000000@amazonses.com")
+        );
+        // a plain name is not folded
+        assert_eq!(s("deadbeef@example.com"), "deadbeef@example.com");
+        assert_eq!(s("user2@example.com"), "user#@example.com");
+        // a leading delimiter is not an extension
+        assert_eq!(s("+x@example.com"), "+x@example.com");
+    }
+
+    #[test]
+    fn recipients() {
+        assert_eq!(normalize_rcpt("Bob@Example.NET"), "bob@example.net");
+    }
+}
