@@ -1013,3 +1013,187 @@ impl Drop for Killed {
         let _ = self.0.wait();
     }
 }
+
+fn cli(conf: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mxgate"))
+        .arg("greylist")
+        .arg("--config")
+        .arg(conf)
+        .args(args)
+        .output()
+        .expect("run mxgate greylist");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// `mxgate greylist` reads and writes the SQLite store while `mxgate run` has it open.
+#[test]
+fn cli_works_on_sqlite_while_the_daemon_runs() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sock = tmp.path().join("mx.sock");
+    let db = tmp.path().join("g.sqlite");
+    let conf = tmp.path().join("mxgate.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[daemon]\nlisten = [\"unix:{}\"]\nlog_level = \"warn\"\n{}",
+            sock.display(),
+            sqlite_config(&db, "")
+        ),
+    )
+    .expect("write config");
+    let bin = env!("CARGO_BIN_EXE_mxgate");
+    let _daemon = Killed(
+        Command::new(bin)
+            .args(["run", "--config"])
+            .arg(&conf)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mxgate"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+        assert!(Instant::now() < deadline, "mxgate did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let session = |expect: &str| {
+        let f = tmp.path().join("s.session");
+        std::fs::write(
+            &f,
+            format!("session s\nconnect 192.0.2.10 port 1 name unknown\nhelo h.example.test\nmail <alice@example.org>\nrcpt <bob@example.net> expect {expect}\n"),
+        )
+        .expect("write session");
+        let out = Command::new(bin)
+            .arg("replay")
+            .arg("--socket")
+            .arg(format!("unix:{}", sock.display()))
+            .arg(&f)
+            .output()
+            .expect("replay");
+        assert!(
+            out.status.success(),
+            "expect {expect}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    };
+    session("tempfail 450 4.2.0");
+
+    let (ok, out) = cli(&conf, &["list"]);
+    assert!(ok, "{out}");
+    let line = out.lines().next().unwrap_or_default();
+    let cols: Vec<&str> = line.split('\t').collect();
+    assert_eq!(cols.len(), 7, "{out}");
+    assert_eq!(
+        (cols[0], cols[3], cols[4], cols[5], cols[6]),
+        (
+            "greylisted",
+            "1",
+            "192.0.2.0/24",
+            "alice@example.org",
+            "bob@example.net"
+        ),
+        "{out}"
+    );
+    let (ok, out) = cli(&conf, &["list", "--passed"]);
+    assert!(ok && out.is_empty(), "{out}");
+    let (ok, out) = cli(&conf, &["stats"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("store\tsqlite") && out.contains("greylisted\t1") && out.contains("passed\t0"),
+        "{out}"
+    );
+    assert!(out.contains("size_bytes\t"), "{out}");
+
+    // A manual allowlist entry written by the CLI takes effect in the running daemon.
+    let (ok, out) = cli(&conf, &["allow", "192.0.2.99"]);
+    assert!(ok && out.contains("192.0.2.0/24\tallowlisted"), "{out}");
+    let session2 = |expect: &str| {
+        let f = tmp.path().join("s2.session");
+        std::fs::write(
+            &f,
+            format!("session s2\nconnect 192.0.2.10 port 1 name unknown\nhelo h.example.test\nmail <new@example.org>\nrcpt <new@example.net> expect {expect}\n"),
+        )
+        .expect("write session");
+        let out = Command::new(bin)
+            .arg("replay")
+            .arg("--socket")
+            .arg(format!("unix:{}", sock.display()))
+            .arg(&f)
+            .output()
+            .expect("replay");
+        assert!(
+            out.status.success(),
+            "expect {expect}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    };
+    session2("continue");
+    let (ok, out) = cli(&conf, &["list", "--clients"]);
+    assert!(
+        ok && out.starts_with("manual\t0\t") && out.contains("192.0.2.0/24"),
+        "{out}"
+    );
+    let (ok, out) = cli(&conf, &["allow", "--remove", "192.0.2.0/24"]);
+    assert!(ok && out.contains("removed"), "{out}");
+    session2("tempfail 450 4.2.0");
+
+    let (ok, out) = cli(&conf, &["purge"]);
+    assert!(ok && out.contains("expired\t0 triplets"), "{out}");
+    let (ok, out) = cli(&conf, &["purge", "--all"]);
+    assert!(ok && out.contains("deleted\t2 triplets"), "{out}");
+    let (ok, out) = cli(&conf, &["list"]);
+    assert!(ok && out.is_empty(), "{out}");
+    // Mistakes are refused with a message.
+    let (ok, out) = cli(&conf, &["allow", "example.com"]);
+    assert!(!ok && out.contains("expected an IP address"), "{out}");
+}
+
+#[tokio::test]
+async fn cli_works_on_postgres() {
+    let pg = PgCluster::start().await;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let conf = tmp.path().join("mxgate.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[database]\nhost = \"{}\"\nport = {}\nuser = \"postgres\"\ndbname = \"postgres\"\n\
+             [checks.greylist]\nstore = \"postgres\"\n",
+            pg.socket_dir().display(),
+            pg.port()
+        ),
+    )
+    .expect("write config");
+    let f = Fixture::postgres(&pg).await;
+    let c = f.check("");
+    assert_eq!(
+        run(
+            &c,
+            &session("198.51.100.7", "a@example.org", "b@example.net")
+        )
+        .await,
+        R::Grey
+    );
+    let conf2 = conf.clone();
+    let (ok, out) =
+        tokio::task::spawn_blocking(move || cli(&conf2, &["list", "--match", "198.51.100"]))
+            .await
+            .expect("cli");
+    assert!(
+        ok && out.starts_with("greylisted\t") && out.contains("198.51.100.0/24"),
+        "{out}"
+    );
+    let conf2 = conf.clone();
+    let (ok, out) = tokio::task::spawn_blocking(move || cli(&conf2, &["stats"]))
+        .await
+        .expect("cli");
+    assert!(
+        ok && out.contains("store\tpostgres") && out.contains("greylisted\t1"),
+        "{out}"
+    );
+}
