@@ -4,7 +4,7 @@
 # attempt greylisted at mx1 (450 4.2.0) and retried at mx2 after the delay is delivered. Then the
 # database goes away: fail open (on_error = "continue", logged), a new triplet is delivered.
 # The cluster is a throwaway one (initdb into a temp dir, unix socket only).
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 [[ -x $pgbin/initdb ]] || { log "FAIL: PostgreSQL server binaries not found (apt-get install postgresql-15)"; exit 1; }
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-e2e-pg.XXXXXX")
 as_pg=()
