@@ -68,7 +68,10 @@ pub enum Cmd {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = crate::config::load(&args.config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut config = crate::config::load(&args.config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The operator's command creates or upgrades the PostgreSQL tables even when the
+    // daemon is told not to (its database user may lack the rights).
+    config.database.migrate_on_start = true;
     let Some(cfg) = config.checks.greylist.clone() else {
         bail!(
             "{} has no [checks.greylist] section: nothing says where the greylist is",
