@@ -316,7 +316,10 @@ pub async fn serve(
         registry.register_gauge(
             "mxgate_sessions_active",
             "Milter connections open now.",
-            move || weak.upgrade().map(|c| c.active.load(Ordering::SeqCst) as f64),
+            move || {
+                weak.upgrade()
+                    .map(|c| c.active.load(Ordering::SeqCst) as f64)
+            },
         );
         let addr = config.metrics.listen.0;
         match crate::metrics::spawn_endpoint(addr, registry).await {

@@ -16,6 +16,6 @@ pub mod net;
 pub mod policy;
 pub mod replay;
 pub mod session;
-pub mod store;
 pub mod spf_lookup;
+pub mod store;
 pub mod verdict;
