@@ -285,6 +285,34 @@ fn load<T: TableFormat>(path: &Path) -> Result<T, MapError> {
     T::parse(&text, path)
 }
 
+/// A recipient delimiter (`+` in `user+ext@domain`): one character, or none (`""`).
+/// Validated while the config is read, so a bad value is reported with file and line.
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize, serde::Serialize, Eq, PartialEq)]
+#[serde(try_from = "String", into = "String")]
+pub struct Delimiter(pub Option<char>);
+
+impl TryFrom<String> for Delimiter {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (None, _) => Ok(Delimiter(None)),
+            (Some(c), None) if c != '@' && !c.is_whitespace() && !c.is_control() => {
+                Ok(Delimiter(Some(c)))
+            }
+            _ => Err(format!(
+                "recipient_delimiter {s:?} must be one character other than '@' and space (or \"\")"
+            )),
+        }
+    }
+}
+
+impl From<Delimiter> for String {
+    fn from(d: Delimiter) -> String {
+        d.0.map(String::from).unwrap_or_default()
+    }
+}
+
 /// The keys Postfix's access(5) tries for an address, in order, with our choices:
 /// the address, then the domain and (when `parents`) its parent domains, then `user@`.
 /// With `delimiter` (e.g. `+`), `user+ext@domain` is tried as itself first, then as

@@ -16,6 +16,7 @@ pub mod pg;
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
 use crate::config::{Config, ReplyConfig};
+pub use crate::maps::Delimiter;
 use crate::maps::{KeyTable, MapError, MapFile, TableFormat};
 use crate::session::{Session, Stage};
 use crate::verdict::{Action, Reply};
@@ -60,34 +61,6 @@ pub enum Backend {
     File,
     /// The `mxgate_denylist` table in `[database]`.
     Postgres,
-}
-
-/// A recipient delimiter: one character, or none (`""`). Validated while the config is
-/// read, so a bad value is reported with its file and line.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, Eq, PartialEq)]
-#[serde(try_from = "String", into = "String")]
-pub struct Delimiter(pub Option<char>);
-
-impl TryFrom<String> for Delimiter {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        let mut chars = s.chars();
-        match (chars.next(), chars.next()) {
-            (None, _) => Ok(Delimiter(None)),
-            (Some(c), None) if c != '@' && !c.is_whitespace() && !c.is_control() => {
-                Ok(Delimiter(Some(c)))
-            }
-            _ => Err(format!(
-                "recipient_delimiter {s:?} must be one character other than '@' and space (or \"\")"
-            )),
-        }
-    }
-}
-
-impl From<Delimiter> for String {
-    fn from(d: Delimiter) -> String {
-        d.0.map(String::from).unwrap_or_default()
-    }
 }
 
 /// What an entry does to a recipient that matches it.

@@ -10,9 +10,9 @@
 //! unknown in relay recipient table"; a domain that is not relayed gets 554 5.7.1 "Relay
 //! access denied", or is left to Postfix with `unknown_domain = "continue"`.
 
-use super::denylist::Delimiter;
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
 use crate::config::{Config, ReplyConfig};
+use crate::maps::Delimiter;
 use crate::maps::{KeyTable, MapError, MapFile, TableFormat};
 use crate::session::{Session, Stage};
 use crate::store::pg::{migrate, timed, StoreError};

@@ -16,11 +16,11 @@
 use super::client_access::{open_watched, printable, AccessAction, AccessMap};
 use super::{Check, CheckError, CheckFuture, Finding, Outcome, Registration};
 use crate::config::Config;
+pub use crate::maps::Delimiter;
 use crate::maps::{address_keys, KeyTable, MapFile};
 use crate::session::{Session, Stage};
 use crate::store::pg::{migrate, timed, StoreError};
 use crate::verdict::Action;
-use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,33 +47,6 @@ crate::check_config! {
         pub recipient_delimiter: Delimiter = Delimiter(None),
         /// The key the null sender is looked up as; `""`: not looked up.
         pub null_sender_key: String = "<>".to_owned(),
-    }
-}
-
-/// A recipient delimiter: one character, or none (`""`); refused at load otherwise.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, Eq, PartialEq)]
-#[serde(try_from = "String", into = "String")]
-pub struct Delimiter(pub Option<char>);
-
-impl TryFrom<String> for Delimiter {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        let mut chars = s.chars();
-        match (chars.next(), chars.next()) {
-            (None, _) => Ok(Delimiter(None)),
-            (Some(c), None) if c != '@' && !c.is_whitespace() && !c.is_control() => {
-                Ok(Delimiter(Some(c)))
-            }
-            _ => Err(format!(
-                "recipient_delimiter {s:?} must be one character other than '@' and space (or \"\")"
-            )),
-        }
-    }
-}
-
-impl From<Delimiter> for String {
-    fn from(d: Delimiter) -> String {
-        d.0.map(String::from).unwrap_or_default()
     }
 }
 
