@@ -431,6 +431,21 @@ mxgate_conf() {
     echo "$out"
 }
 
+# without_checks NAME... <CONFIG: the config without its [checks.NAME] sections (and their
+# [[checks.NAME.*]] tables), so a scenario can append its own version of them to a default config
+# that already has one (the packaged config enables attachments and lists greylist).
+without_checks() {
+    awk -v names=" $* " '
+        /^[[:space:]]*\[/ {
+            hdr = $0
+            sub(/^[[:space:]]*\[+[[:space:]]*/, "", hdr)
+            sub(/[[:space:]]*\].*$/, "", hdr)
+            n = split(hdr, part, ".")
+            skip = (n >= 2 && part[1] == "checks" && index(names, " " part[2] " ") > 0)
+        }
+        !skip'
+}
+
 # mxgate_dns_conf NAME: like mxgate_conf, but stdin comes after conf/mxgate-dns.toml.in: the
 # default listeners and [policy], and a [dns] section asking only the fixture DNS server (no
 # cache, 1 s timeout, 1 attempt). Stdin adds the [checks.*] sections (no [daemon]/[dns]/[policy]).

@@ -4,7 +4,7 @@
 # names (RFC 2231 continuations, RFC 2047 B, base64-wrapped message/rfc822, zip member, a name
 # hidden behind a multipart without boundary) are refused the same way; harmless attachments
 # (report.exe.pdf, a zip of images, an RFC 2231 UTF-8 .docx) are delivered with their names intact.
-conf=$(cat "$MXGATE_CONF" - <<'TOML' | mxgate_conf attachments
+conf=$({ without_checks attachments <"$MXGATE_CONF"; cat; } <<'TOML' | mxgate_conf attachments
 [checks.attachments]
 TOML
 )

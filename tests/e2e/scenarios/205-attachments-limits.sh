@@ -3,7 +3,7 @@
 # refuses a 300 KB message whose blocked part lies beyond the limit with 552 5.3.4, while a blocked
 # name inside the scanned prefix still gets 550 5.7.1 naming it; malformed = "reject" refuses a
 # message/rfc822 part with bad base64 with 550 5.6.0; mode = "log" delivers a blocked attachment.
-conf=$(cat "$MXGATE_CONF" - <<'TOML' | mxgate_conf attachments-limits
+conf=$({ without_checks attachments <"$MXGATE_CONF"; cat; } <<'TOML' | mxgate_conf attachments-limits
 [checks.attachments]
 max_scan_bytes = 65536
 oversize = "reject"
@@ -59,7 +59,7 @@ smtp --helo mail.example.org --from alice@example.org --to bob@example.test --da
 expect_reply eom '550 5.6.0 Malformed MIME structure'
 rejected_at_eom "$tok"
 
-conf=$(cat "$MXGATE_CONF" - <<'TOML' | mxgate_conf attachments-log
+conf=$({ without_checks attachments <"$MXGATE_CONF"; cat; } <<'TOML' | mxgate_conf attachments-log
 [checks.attachments]
 mode = "log"
 TOML

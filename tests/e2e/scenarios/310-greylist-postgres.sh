@@ -9,6 +9,8 @@ pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-e2e-pg.XXXXXX")
 as_pg=()
 if ((EUID == 0)); then chown postgres: "$pgdir"; as_pg=(runuser -u postgres --); fi
+# The socket lives here: mxgate may run as another user (the package test runs it as mxgate).
+chmod 0755 "$pgdir"
 mx2_pid=
 cleanup_pg() {
     [[ -z $mx2_pid ]] || { kill "$mx2_pid" 2>/dev/null; wait "$mx2_pid" 2>/dev/null || true; }
