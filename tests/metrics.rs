@@ -182,3 +182,38 @@ fn only_loopback_is_accepted_with_file_line_key() {
     let e = mxgate::config::parse("[metrics]\nport = 1\n", Path::new("m.toml")).unwrap_err();
     assert_eq!(e.key.as_deref(), Some("metrics.port"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn greylist_counters_are_published() {
+    let port = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = format!(
+        "[metrics]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n\n[checks.greylist]\nenabled = true\npath = \"{}\"\ndelay = 3600\n",
+        dir.path().join("g.sqlite").display()
+    );
+    let cfg = mxgate::config::parse(&conf, Path::new("metrics.toml")).unwrap();
+    let milter = mxgate::daemon::Embedded::start(cfg)
+        .await
+        .unwrap_or_else(|e| panic!("cannot start mxgate: {e:#}"));
+    let session = dir.path().join("g.session");
+    std::fs::write(
+        &session,
+        "session first-try\nconnect 192.0.2.10 port 1\nhelo mail.example.org\nmail <a@example.org>\n\
+         rcpt <bob@example.net> expect tempfail 450 4.2.0\nrcpt <postmaster@example.net> expect continue\n",
+    )
+    .unwrap();
+    let sessions = mxgate::replay::load_sessions(&[session]).unwrap();
+    let spec: SocketSpec = milter.socket_spec().parse().unwrap();
+    let results = mxgate::replay::replay_all(&spec, &sessions, &ClientOptions::default()).await;
+    let (report, _, failed) = mxgate::replay::run::report(&results, false);
+    assert_eq!(failed, 0, "{report}");
+    let (_, body) = http(addr, "GET /metrics HTTP/1.1\r\n\r\n").await;
+    assert_eq!(sample(&body, "mxgate_greylist_greylisted"), 1.0, "{body}");
+    assert_eq!(sample(&body, "mxgate_greylist_skipped"), 1.0, "{body}");
+    assert!(
+        body.contains("# TYPE mxgate_greylist_store_errors gauge"),
+        "{body}"
+    );
+    milter.stop().await;
+}

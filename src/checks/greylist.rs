@@ -317,6 +317,41 @@ pub struct Counters {
     pub errors: u64,
 }
 
+/// Publishes the counters of the current check (a reload re-registers them; the old
+/// check's values vanish with it, so the series restart from zero as counters do).
+fn register_gauges(inner: &Arc<Inner>) {
+    type Pick = fn(&AtomicCounters) -> &AtomicU64;
+    let series: [(&'static str, &'static str, Pick); 4] = [
+        (
+            "mxgate_greylist_greylisted",
+            "RCPTs greylisted since start or reload.",
+            |c| &c.greylisted,
+        ),
+        (
+            "mxgate_greylist_passed",
+            "RCPTs that passed the greylist since start or reload.",
+            |c| &c.passed,
+        ),
+        (
+            "mxgate_greylist_skipped",
+            "RCPTs skipped by allowlists or gating since start or reload.",
+            |c| &c.skipped,
+        ),
+        (
+            "mxgate_greylist_store_errors",
+            "Greylist store failures since start or reload.",
+            |c| &c.errors,
+        ),
+    ];
+    for (name, help, pick) in series {
+        let weak = Arc::downgrade(inner);
+        crate::metrics::global().register_gauge(name, help, move || {
+            weak.upgrade()
+                .map(|i| pick(&i.counters).load(Ordering::Relaxed) as f64)
+        });
+    }
+}
+
 #[derive(Default)]
 struct AtomicCounters {
     greylisted: AtomicU64,
@@ -405,6 +440,7 @@ impl GreylistCheck {
             clock,
             counters: AtomicCounters::default(),
         });
+        register_gauges(&inner);
         let expiry = tokio::runtime::Handle::try_current().ok().map(|rt| {
             let weak = Arc::downgrade(&inner);
             AbortOnDrop(rt.spawn(expiry_loop(weak, interval)).abort_handle())

@@ -225,6 +225,23 @@ impl Cache {
             ))
             .abort_handle()
         });
+        let weak_state = Arc::downgrade(&state);
+        crate::metrics::global().register_gauge(
+            "mxgate_denylist_cache_entries",
+            "Entries of the PostgreSQL denylist held in memory (absent while not loaded).",
+            move || {
+                let st = weak_state.upgrade()?;
+                if !st.warm.load(Ordering::Acquire) {
+                    return None;
+                }
+                let n = st
+                    .map
+                    .read()
+                    .map(|m| m.len())
+                    .unwrap_or_else(|p| p.into_inner().len());
+                Some(n as f64)
+            },
+        );
         let cache = Arc::new(Cache { state, task });
         reg.push((id, Arc::downgrade(&cache)));
         Ok(cache)
