@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod dns;
+pub mod join;
 pub mod maps;
 pub mod metrics;
 pub mod milter;

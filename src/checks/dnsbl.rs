@@ -33,12 +33,9 @@ use crate::session::{Fact, Session, Stage};
 use crate::verdict::{Action, Reply};
 use answer::{classify, error_hint, is_listing, AnswerClass, AnswerSpec};
 use serde::{Deserialize, Serialize};
-use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-use std::task::Poll;
 use std::time::Duration;
 use template::{printable_txt, ReplyTemplate, Vars, DEFAULT_TEMPLATE};
 use tokio::time::Instant;
@@ -351,31 +348,6 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Polls all futures to completion concurrently, in the current task (no spawn, so
-/// they may borrow the check and the session).
-async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
-    let mut futs: Vec<Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, o) in futs.iter_mut().zip(out.iter_mut()) {
-            if o.is_none() {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => *o = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
-}
-
 impl DnsblCheck {
     /// Builds the check; starts the self-test task when configured and a tokio
     /// runtime is running (without one, e.g. in unit tests, lists stay enabled).
@@ -543,7 +515,7 @@ impl Inner {
             .iter()
             .map(|l| self.self_test_list(l, deadline))
             .collect();
-        join_all(futs).await;
+        crate::join::join_all(futs).await;
     }
 
     async fn self_test_list(&self, list: &List, deadline: Instant) {
@@ -644,7 +616,7 @@ impl Inner {
             .iter()
             .map(|l| self.query(l, &prefix, v4, deadline))
             .collect();
-        let results = join_all(futs).await;
+        let results = crate::join::join_all(futs).await;
 
         let listed: Vec<&List> = self
             .lists
