@@ -57,7 +57,7 @@ SINK_PID=
 declare -A MX_PID=()
 
 cleanup() {
-    local rc=$? pid pids
+    local rc=$? pid
     trap - EXIT INT TERM
     set +e
     for pid in "${MX_PID[@]}"; do
@@ -67,23 +67,8 @@ cleanup() {
         wait_for 5 "mxgate $pid to exit" bash -c "! kill -0 $pid 2>/dev/null" >/dev/null ||
             kill -KILL "$pid" 2>/dev/null
     done
-    if [[ -d $PF_CONF ]] && pf_master_pid >/dev/null; then
-        pf_cmd stop >/dev/null 2>&1
-        wait_for 10 "Postfix master to exit" pf_master_gone >/dev/null
-    fi
-    pids=$(pf_pids)
-    if [[ -n $pids ]]; then
-        # shellcheck disable=SC2086
-        kill -TERM $pids 2>/dev/null
-        sleep 0.5
-        pids=$(pf_pids)
-        # shellcheck disable=SC2086
-        [[ -n $pids ]] && kill -KILL $pids 2>/dev/null
-    fi
-    if [[ -n $SINK_PID ]]; then
-        kill -TERM "$SINK_PID" 2>/dev/null
-        wait "$SINK_PID" 2>/dev/null
-    fi
+    postfix_stop
+    stop_child "$SINK_PID"
     if [[ -n ${BENCH_KEEP:-} ]]; then log "kept $T"; else rm -rf "$T"; fi
     exit "$rc"
 }

@@ -118,6 +118,34 @@ pf_pids() {
     done
 }
 
+# postfix_stop: an orderly `postfix stop`, then TERM (and KILL) whatever still runs with our
+# MAIL_CONFIG. For cleanup traps: never fails.
+postfix_stop() {
+    local pids
+    if [[ -d $PF_CONF ]] && pf_master_pid >/dev/null; then
+        pf_cmd stop >/dev/null 2>&1
+        wait_for 10 "Postfix master to exit" pf_master_gone >/dev/null
+    fi
+    pids=$(pf_pids)
+    if [[ -n $pids ]]; then
+        # shellcheck disable=SC2086
+        kill -TERM $pids 2>/dev/null
+        sleep 0.5
+        pids=$(pf_pids)
+        # shellcheck disable=SC2086
+        [[ -n $pids ]] && kill -KILL $pids 2>/dev/null
+    fi
+    return 0
+}
+
+# stop_child PID: TERM a background child of this shell and reap it; nothing for an empty PID.
+stop_child() {
+    [[ -n ${1:-} ]] || return 0
+    kill -TERM "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+
 # queue_empty: no message on its way in this instance's queue (held mail does not count).
 queue_empty() {
     [[ -z $(find "$T/queue/maildrop" "$T/queue/incoming" "$T/queue/active" "$T/queue/deferred" \

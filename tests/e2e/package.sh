@@ -119,24 +119,16 @@ spool_restore() {
 package_installed() { dpkg-query -W -f '${Status}' mxgate 2>/dev/null | grep -qv 'not-installed'; }
 
 cleanup() {
-    local rc=$? pid pids
+    local rc=$? pid
     trap - EXIT INT TERM
     set +e
     if pid=$(mxgate_pid); then
         kill -TERM "$pid" 2>/dev/null
         wait_for 5 "mxgate to exit" test -s "$T/mxgate.rc" >/dev/null || kill -KILL "$pid" 2>/dev/null
     fi
-    if [[ -d $PF_CONF ]] && pf_master_pid >/dev/null; then
-        pf_cmd stop >/dev/null 2>&1
-        wait_for 10 "Postfix master to exit" pf_master_gone >/dev/null
-    fi
-    pids=$(pf_pids)
-    if [[ -n $pids ]]; then
-        # shellcheck disable=SC2086
-        kill -KILL $pids 2>/dev/null
-    fi
-    [[ -n $SINK_PID ]] && { kill -TERM "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
-    [[ -n $DNS_PID ]] && { kill -TERM "$DNS_PID" 2>/dev/null; wait "$DNS_PID" 2>/dev/null; }
+    postfix_stop
+    stop_child "$SINK_PID"
+    stop_child "$DNS_PID"
     # Never leave the package behind, even after a failure.
     if package_installed; then
         log "package: purging mxgate (cleanup)"

@@ -68,7 +68,7 @@ SINK_PID=
 DNS_PID=
 
 cleanup() {
-    local rc=$? pid pids
+    local rc=$? pid
     trap - EXIT INT TERM
     set +e
     # mxgate (and its wrapper)
@@ -76,28 +76,9 @@ cleanup() {
         kill -TERM "$pid" 2>/dev/null
         wait_for 5 "mxgate to exit" test -s "$T/mxgate.rc" >/dev/null || kill -KILL "$pid" 2>/dev/null
     fi
-    # Postfix: orderly stop, then whatever still runs with our MAIL_CONFIG.
-    if [[ -d $PF_CONF ]] && pf_master_pid >/dev/null; then
-        pf_cmd stop >/dev/null 2>&1
-        wait_for 10 "Postfix master to exit" pf_master_gone >/dev/null
-    fi
-    pids=$(pf_pids)
-    if [[ -n $pids ]]; then
-        # shellcheck disable=SC2086
-        kill -TERM $pids 2>/dev/null
-        sleep 0.5
-        pids=$(pf_pids)
-        # shellcheck disable=SC2086
-        [[ -n $pids ]] && kill -KILL $pids 2>/dev/null
-    fi
-    if [[ -n $SINK_PID ]]; then
-        kill -TERM "$SINK_PID" 2>/dev/null
-        wait "$SINK_PID" 2>/dev/null
-    fi
-    if [[ -n $DNS_PID ]]; then
-        kill -TERM "$DNS_PID" 2>/dev/null
-        wait "$DNS_PID" 2>/dev/null
-    fi
+    postfix_stop
+    stop_child "$SINK_PID"
+    stop_child "$DNS_PID"
     if [[ -n ${E2E_KEEP:-} ]]; then
         log "kept $T"
     else
