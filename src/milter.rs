@@ -8,7 +8,7 @@ use indymilter::{
     Actions, Callbacks, ContextActions, EomContext, MacroStage, Macros, NegotiateContext,
     SetErrorReply, SmtpReply, SocketInfo, Status,
 };
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::sync::{Arc, RwLock};
 
 /// Per-connection state: the policy pinned at connect, and the session facts.
@@ -65,13 +65,15 @@ const MACROS_CONNECT: &CStr = c"j {daemon_name} {client_ptr}";
 const MACROS_MAIL: &CStr = c"i {auth_authen} {auth_type}";
 const MACROS_RCPT: &CStr = c"i";
 const MACROS_EOM: &CStr = c"i";
-const MACRO_NAMES: [&str; 6] = [
-    "j",
-    "{daemon_name}",
-    "{client_ptr}",
-    "i",
-    "{auth_authen}",
-    "{auth_type}",
+/// The requested macros, by name for the session and as C strings for the lookup (no
+/// allocation per callback).
+const MACRO_NAMES: [(&str, &CStr); 6] = [
+    ("j", c"j"),
+    ("{daemon_name}", c"{daemon_name}"),
+    ("{client_ptr}", c"{client_ptr}"),
+    ("i", c"i"),
+    ("{auth_authen}", c"{auth_authen}"),
+    ("{auth_type}", c"{auth_type}"),
 ];
 
 /// Builds the callbacks: only the stages the policy (or capture) needs are registered,
@@ -299,16 +301,17 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
 
 /// Copies the macros mxgate reads into the session.
 fn absorb(session: &mut Session, macros: &Macros) {
-    for name in MACRO_NAMES {
-        let Ok(cname) = CString::new(name) else {
+    for (name, cname) in MACRO_NAMES {
+        let Some(v) = macros.get(cname) else {
             continue;
         };
-        if let Some(v) = macros.get(&cname) {
-            let v = v.to_string_lossy().into_owned();
-            if name == "i" && !v.is_empty() {
-                session.tx.queue_id = Some(v.clone());
-            }
-            session.macros.insert(name.to_owned(), v);
+        let v = v.to_string_lossy();
+        if name == "i" && !v.is_empty() && session.tx.queue_id.as_deref() != Some(&*v) {
+            session.tx.queue_id = Some(v.clone().into_owned());
+        }
+        // Macros repeat at every stage; store only what changed.
+        if session.macros.get(name).map(String::as_str) != Some(&*v) {
+            session.macros.insert(name.to_owned(), v.into_owned());
         }
     }
 }
