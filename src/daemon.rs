@@ -149,7 +149,17 @@ impl AsyncRead for Stream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         match &mut self.get_mut().io {
-            StreamIo::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            StreamIo::Tcp(s) => {
+                let polled = Pin::new(&mut *s).poll_read(cx, buf);
+                // Postfix writes a macro packet and its command as two writes, and the macro
+                // packet gets no reply: with Nagle on Postfix's side, the command then waits for
+                // our delayed ACK (~40 ms per stage). Linux clears TCP_QUICKACK as it pleases,
+                // so it is set again after every read.
+                if let Poll::Ready(Ok(())) = polled {
+                    let _ = s.set_quickack(true);
+                }
+                polled
+            }
             StreamIo::Unix(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
