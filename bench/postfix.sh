@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
 # Postfix end to end (issue 8): msg/s of a private Postfix relaying to smtp-sink, measured with
-# smtp-source, bare and with mxgate as its milter, series interleaved round by round so the ratios
-# hold on a noisy machine.
+# smtp-source, bare and with a milter, series interleaved round by round so the ratios hold on a
+# noisy machine.
 #
 #   sudo bench/postfix.sh [ROUNDS] [MESSAGES]        defaults: 3 rounds, 2000 messages per run
 #
 # Series (one Postfix instance, one smtpd service per series, so nothing restarts between runs):
 #   bare      no smtpd_milters
-#   empty     mxgate with every check off (the empty-pipeline milter), unix socket
-#   checks    mxgate with the default config's checks (helo + attachments), unix socket
-#   inet      the same daemon as "checks", over inet:127.0.0.1 (TCP_NODELAY check)
-# Each run: smtp-source -s 20 -m MESSAGES -l 512, one message per session, HELO mail.example.org,
-# alice@example.org -> bob@example.test; timed with date +%s.%N; then the queue is drained (bounded)
+#   empty     examples/empty_milter.rs: indymilter alone, every callback Continue, one header
+#             added at end of message, on the stage set mxgate negotiates with every check on
+#             (connect, helo, mail, rcpt, header, eoh, body, eom); unix socket
+#   all       mxgate with every check enabled (client_access, helo, rdns, dnsbl, spf, sender_access,
+#             sender_domain, recipient_domain, relay, denylist, attachments, greylist), unix socket
+#   inet      the same daemon as "all", over inet:127.0.0.1
+# The checks look things up for real: a fixture DNS server on loopback (examples/fixture_dns.rs,
+# tests/fixtures/zones plus a bench.test zone for the sender), a throwaway PostgreSQL 15 cluster
+# (denylist with 10,000 entries and its cache, greylist store, relay table), map files. The mail is
+# clean and from a good client: SPF pass for bench.test, not listed, relayed recipient, not on the
+# denylist, greylist triplet passed before the first measured run (auto-allowlist off, so every
+# RCPT still reads and refreshes the triplet in PostgreSQL).
+# Each run: smtp-source -s 20 -m MESSAGES -l 512, one message per session, HELO mail.bench.test,
+# alice@bench.test -> bob@example.test; timed with date +%s.%N; then the queue is drained (bounded)
 # and the relayed count checked before the next run.
-# Prints msg/s per series per round, ratios to bare and checks/empty, mxgate's CPU seconds per 1000
-# messages (utime+stime deltas of /proc/PID/stat) and the whole machine's CPU per 1000 messages
+# Prints msg/s per series per round, ratios, the milter's CPU seconds per 1000 messages
+# (utime+stime deltas of /proc/PID/stat) and the whole machine's CPU per 1000 messages
 # (/proc/stat), per series.
 #
-# Needs root, postfix, smtp-source, smtp-sink. Everything runs on 127.0.0.1 under one temp dir; the
-# system Postfix and its config are not touched. Reuses tests/e2e/lib.sh and its Postfix templates.
-# MXGATE_BIN=path skips the build. Standalone: not run by CI.
+# Needs root, postfix, smtp-source, smtp-sink, PostgreSQL 15 server binaries. Everything runs on
+# 127.0.0.1 under one temp dir; the system Postfix and its config are not touched. Reuses
+# tests/e2e/lib.sh and its Postfix templates. MXGATE_BIN=path skips the build of mxgate (the
+# examples are built unless EXAMPLES_DIR=dir holds empty_milter and fixture_dns).
+# Standalone: not run by CI.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,12 +41,14 @@ source "$E2E/lib.sh"
 rounds=${1:-3}
 messages=${2:-2000}
 sessions=${BENCH_SESSIONS:-20}
-series=(bare empty checks inet)
+series=(bare empty all inet)
 
 ((EUID == 0)) || die "must run as root (Postfix needs it)"
 for c in postfix postconf smtp-sink smtp-source; do
-    command -v "$c" >/dev/null || die "$c not found"
+    command -v "$c" >/dev/null || die "$c not found (apt-get install postfix)"
 done
+pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+[[ -x $pgbin/initdb ]] || die "PostgreSQL server binaries not found (apt-get install postgresql-15)"
 if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
     _have_script=1
 fi
@@ -46,6 +59,12 @@ if [[ -z ${MXGATE_BIN:-} ]]; then
 fi
 [[ -x $MXGATE ]] || die "$MXGATE is not executable"
 MXGATE=$(realpath "$MXGATE")
+EXAMPLES=${EXAMPLES_DIR:-$REPO/target/release/examples}
+if [[ -z ${EXAMPLES_DIR:-} ]]; then
+    (cd "$REPO" && cargo build --release --quiet --example empty_milter --example fixture_dns) ||
+        die "cargo build of the examples failed"
+fi
+for e in empty_milter fixture_dns; do [[ -x $EXAMPLES/$e ]] || die "$EXAMPLES/$e is not executable"; done
 
 # ---- temp dir and teardown -------------------------------------------------------------------
 T=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-bench.XXXXXX")
@@ -53,8 +72,10 @@ chmod 755 "$T" # smtpd (user postfix) must reach the milter sockets
 PF_CONF=$T/postfix
 MAILLOG=$T/maillog
 export MXGATE_SOCK=$T/unused.sock # lib.sh's render wants it
-SINK_PID=
+SINK_PID= DNS_PID=
 declare -A MX_PID=()
+PG_DIR=$T/pg
+as_pg=(runuser -u postgres --)
 
 cleanup() {
     local rc=$? pid
@@ -69,6 +90,8 @@ cleanup() {
     done
     postfix_stop
     stop_child "$SINK_PID"
+    stop_child "$DNS_PID"
+    [[ -d $PG_DIR/data ]] && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1
     if [[ -n ${BENCH_KEEP:-} ]]; then log "kept $T"; else rm -rf "$T"; fi
     exit "$rc"
 }
@@ -82,7 +105,7 @@ fail() {
     log "bench: $*"
     log "---- last 20 lines of the Postfix log"
     tail -n 20 "$MAILLOG" 2>/dev/null | sed 's/^/  | /'
-    for f in "$T"/mxgate-*.log; do
+    for f in "$T"/mxgate-*.log "$T"/empty.log "$PG_DIR"/server.log; do
         [[ -f $f ]] || continue
         log "---- last 10 lines of $(basename "$f")"
         tail -n 10 "$f" | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/  | /'
@@ -102,22 +125,110 @@ export SMTP_PORT=${PORT[bare]} SMTP_INET_PORT=${PORT[inet]} MILTERS=
 SINK_PID=$!
 wait_for 5 "smtp-sink on $SINK_PORT" tcp_listening "$SINK_PORT" || fail "smtp-sink did not start"
 
-# ---- mxgate: two daemons, every check off / the default config's checks ---------------------
-# From conf/mxgate.toml: own listeners, log level warn (no per-message log lines).
-base() {
-    sed -e "0,/^listen = /s|^listen = .*|listen = [$1]|" -e 's|^socket_mode = .*|socket_mode = "0666"|' \
-        -e 's|^log_level = .*|log_level = "warn"|' "$REPO/conf/mxgate.toml"
-}
-base "\"unix:$T/empty.sock\"" | sed 's/^enabled = true/enabled = false/' >"$T/mxgate-empty.toml"
-base "\"unix:$T/checks.sock\", \"inet:127.0.0.1:$MILTER_PORT\"" >"$T/mxgate-checks.toml"
-grep -q '^enabled = true' "$T/mxgate-empty.toml" && fail "mxgate-empty.toml still enables a check"
-for d in empty checks; do
-    NO_COLOR=1 "$MXGATE" run --config "$T/mxgate-$d.toml" </dev/null >"$T/mxgate-$d.log" 2>&1 &
-    MX_PID[$d]=$!
-done
-mx_up() { [[ -S $T/empty.sock && -S $T/checks.sock ]] && tcp_listening "$MILTER_PORT"; }
-wait_for 10 "mxgate to listen" mx_up || fail "mxgate did not start"
-for d in empty checks; do kill -0 "${MX_PID[$d]}" 2>/dev/null || fail "mxgate ($d) exited"; done
+# ---- fixture DNS: the test zones plus bench.test, the sender's domain ------------------------
+mkdir -p "$T/zones"
+cp "$REPO"/tests/fixtures/zones/*.zone "$T/zones/"
+cat >"$T/zones/bench.test.zone" <<'ZONE'
+$ORIGIN bench.test.
+$TTL 3600
+@     IN SOA ns.bench.test. hostmaster.bench.test. 1 3600 600 86400 300
+@     IN NS  ns.bench.test.
+@     IN MX  10 mail.bench.test.
+@     IN TXT "v=spf1 ip4:127.0.0.0/8 -all"
+ns    IN A   127.0.0.1
+mail  IN A   127.0.0.1
+mail  IN TXT "v=spf1 a -all"
+ZONE
+"$EXAMPLES/fixture_dns" --listen 127.0.0.1:0 --zones "$T/zones" </dev/null >"$T/dns.log" 2>&1 &
+DNS_PID=$!
+dns_ready() { grep -q '^listening on ' "$T/dns.log" || ! kill -0 "$DNS_PID" 2>/dev/null; }
+wait_for 10 "fixture_dns to listen" dns_ready || true
+DNS_ADDR=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' "$T/dns.log")
+[[ -n $DNS_ADDR ]] || fail "fixture_dns did not start: $(head -c 1000 "$T/dns.log")"
+
+# ---- PostgreSQL: a throwaway cluster, unix socket only -----------------------------------------
+mkdir -p "$PG_DIR" && chown postgres: "$PG_DIR" && chmod 0755 "$PG_DIR"
+"${as_pg[@]}" "$pgbin/initdb" -A trust -N -U postgres -D "$PG_DIR/data" >"$T/initdb.log" 2>&1 ||
+    fail "initdb: $(tail -n 5 "$T/initdb.log")"
+"${as_pg[@]}" "$pgbin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+    -o "-c listen_addresses= -k $PG_DIR -p 5432" start >/dev/null || fail "PostgreSQL did not start"
+
+# ---- milters: the empty baseline and mxgate with every check ---------------------------------
+"$EXAMPLES/empty_milter" "unix:$T/empty.sock" connect,helo,mail,rcpt,header,eoh,body,eom \
+    </dev/null >"$T/empty.log" 2>&1 &
+MX_PID[empty]=$!
+
+printf '%s\n' '127.0.0.0/8 DUNNO' '192.0.2.0/24 REJECT 5.7.1 no mail from this network' \
+    '198.51.100.0/24 DEFER try later' '2001:db8::/32 REJECT' >"$T/client_access.cidr"
+printf '%s\n' 'spam.example.net REJECT spamming domain' 'bad@example.org REJECT' \
+    'friend@spam.example.net OK' >"$T/sender_access"
+printf '%s\n' 'bob@example.test OK' 'carol@example.test OK' 'postmaster@example.test OK' \
+    >"$T/relay_recipients"
+# Every check on, in the order of conf/mxgate.toml's sections; greylist last.
+cat >"$T/mxgate-all.toml" <<TOML
+[daemon]
+listen = ["unix:$T/all.sock", "inet:127.0.0.1:$MILTER_PORT"]
+socket_mode = "0666"
+log_level = "warn"
+max_connections = 1000
+
+[dns]
+nameservers = ["$DNS_ADDR"]
+
+[database]
+host = "$PG_DIR"
+port = 5432
+user = "postgres"
+dbname = "postgres"
+
+[checks.client_access]
+map = "$T/client_access.cidr"
+
+[checks.helo]
+
+[checks.rdns]
+
+[checks.dnsbl]
+self_test = false
+[[checks.dnsbl.lists]]
+zone = "dnsbl.test"
+
+[checks.spf]
+
+[checks.sender_access]
+map = "$T/sender_access"
+
+[checks.sender_domain]
+
+[checks.recipient_domain]
+relay_domains = ["example.test"]
+
+[checks.relay]
+map = "$T/relay_recipients"
+table = true
+
+[checks.denylist]
+backend = "postgres"
+
+[checks.attachments]
+
+[checks.greylist]
+store = "postgres"
+delay = 1
+auto_allowlist = 0
+TOML
+"$MXGATE" check-config "$T/mxgate-all.toml" >/dev/null 2>"$T/check-config.err" ||
+    fail "check-config: $(cat "$T/check-config.err")"
+# The denylist: 10,000 other addresses, loaded into the daemon's cache at start.
+for i in $(seq 1 10000); do echo "gone$i@example.test drop-recipient bounced"; done >"$T/denylist.txt"
+"$MXGATE" denylist --config "$T/mxgate-all.toml" init >/dev/null || fail "denylist init failed"
+"$MXGATE" denylist --config "$T/mxgate-all.toml" import "$T/denylist.txt" >/dev/null ||
+    fail "denylist import failed"
+NO_COLOR=1 "$MXGATE" run --config "$T/mxgate-all.toml" </dev/null >"$T/mxgate-all.log" 2>&1 &
+MX_PID[all]=$!
+mx_up() { [[ -S $T/empty.sock && -S $T/all.sock ]] && tcp_listening "$MILTER_PORT"; }
+wait_for 10 "the milters to listen" mx_up || fail "a milter did not start"
+for d in empty all; do kill -0 "${MX_PID[$d]}" 2>/dev/null || fail "milter ($d) exited"; done
 
 # ---- Postfix: the e2e instance, one smtpd per series -----------------------------------------
 mkdir -p "$PF_CONF" "$T/queue" "$T/data"
@@ -130,8 +241,8 @@ sed -i -e 's/^syslog_name = .*/syslog_name = postfix-bench/' -e '/^header_checks
     echo "  -o smtpd_milters="
     echo "127.0.0.1:${PORT[empty]} inet n - n - - smtpd"
     echo "  -o smtpd_milters=unix:$T/empty.sock"
-    echo "127.0.0.1:${PORT[checks]} inet n - n - - smtpd"
-    echo "  -o smtpd_milters=unix:$T/checks.sock"
+    echo "127.0.0.1:${PORT[all]} inet n - n - - smtpd"
+    echo "  -o smtpd_milters=unix:$T/all.sock"
     echo "127.0.0.1:${PORT[inet]} inet n - n - - smtpd"
     echo "  -o smtpd_milters=inet:127.0.0.1:$MILTER_PORT"
     # The e2e master.cf without its smtpd services.
@@ -152,13 +263,13 @@ sent_count() { grep -c ' status=sent ' "$MAILLOG" 2>/dev/null || true; }
 # run SERIES: prints "MSG_PER_S MXGATE_TICKS SYS_TICKS"
 run() {
     local s=$1 pid='' t0 t1 c0=0 c1=0 y0 y1 n0 err
-    case $s in empty) pid=${MX_PID[empty]} ;; checks | inet) pid=${MX_PID[checks]} ;; esac
+    case $s in empty) pid=${MX_PID[empty]} ;; all | inet) pid=${MX_PID[all]} ;; esac
     n0=$(sent_count)
     [[ -n $pid ]] && c0=$(proc_cpu "$pid")
     y0=$(sys_cpu)
     t0=$(date +%s.%N)
-    timeout 600 smtp-source -s "$sessions" -m "$messages" -l 512 -M mail.example.org \
-        -f alice@example.org -t bob@example.test "127.0.0.1:${PORT[$s]}" 2>"$T/source.err" ||
+    timeout 600 smtp-source -s "$sessions" -m "$messages" -l 512 -M mail.bench.test \
+        -f alice@bench.test -t bob@example.test "127.0.0.1:${PORT[$s]}" 2>"$T/source.err" ||
         fail "smtp-source ($s) failed: $(head -c 500 "$T/source.err")"
     t1=$(date +%s.%N)
     y1=$(sys_cpu)
@@ -174,7 +285,14 @@ run() {
 }
 
 log "bench: $rounds rounds x ${messages} messages, smtp-source -s $sessions -l 512; $(nproc) CPUs; $MXGATE"
-log "bench: dir $T; smtpd ports bare ${PORT[bare]} empty ${PORT[empty]} checks ${PORT[checks]} inet ${PORT[inet]}"
+log "bench: dir $T; smtpd ports bare ${PORT[bare]} empty ${PORT[empty]} all ${PORT[all]} inet ${PORT[inet]}"
+# Greylist pre-pass: the first attempt of the bench's one triplet is greylisted (450), the retry
+# after the 1 s delay passes; from then on every RCPT finds the passed triplet.
+smtp-source -s 1 -m 1 -l 512 -M mail.bench.test -f alice@bench.test -t bob@example.test \
+    "127.0.0.1:${PORT[all]}" >/dev/null 2>&1 || true
+wait_for 10 "the first attempt to be greylisted" grep -q 'milter-reject: RCPT .*4\.2\.0' "$MAILLOG" ||
+    fail "the greylist pre-pass attempt was not greylisted"
+sleep 1.5
 # One warm-up run per series (not counted): Postfix processes spawned, caches filled.
 for s in "${series[@]}"; do
     saved=$messages; messages=$((sessions * 10))
@@ -196,14 +314,14 @@ for ((r = 1; r <= rounds; r++)); do
     printf '\n'
 done
 
-# Ratios per round (then their mean), and CPU per 1000 messages over all rounds.
-printf '\n| round | empty / bare | checks / bare | inet / bare | checks / empty | inet / checks |\n|---|---|---|---|---|---|\n'
+# Ratios per round, and CPU per 1000 messages over all rounds.
+printf '\n| round | empty / bare | all / bare | all / empty | inet / all |\n|---|---|---|---|---|\n'
 for ((r = 1; r <= rounds; r++)); do
-    awk -v r="$r" -v b="${RATE[bare,$r]}" -v e="${RATE[empty,$r]}" -v c="${RATE[checks,$r]}" -v i="${RATE[inet,$r]}" \
-        'BEGIN { printf "| %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f %% |\n", r, 100*e/b, 100*c/b, 100*i/b, 100*c/e, 100*i/c }'
+    awk -v r="$r" -v b="${RATE[bare,$r]}" -v e="${RATE[empty,$r]}" -v c="${RATE[all,$r]}" -v i="${RATE[inet,$r]}" \
+        'BEGIN { printf "| %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% |\n", r, 100*e/b, 100*c/b, 100*c/e, 100*i/c }'
 done
 total=$((rounds * messages))
-printf '\n| series | mean msg/s | mxgate CPU s / 1000 msg | machine CPU s / 1000 msg |\n|---|---|---|---|\n'
+printf '\n| series | mean msg/s | milter CPU s / 1000 msg | machine CPU s / 1000 msg |\n|---|---|---|---|\n'
 for s in "${series[@]}"; do
     sum=0
     for ((r = 1; r <= rounds; r++)); do sum=$(awk -v a="$sum" -v b="${RATE[$s,$r]}" 'BEGIN { print a + b }'); done
@@ -211,8 +329,8 @@ for s in "${series[@]}"; do
         'BEGIN { mx = (s == "bare") ? "–" : sprintf("%.3f", c / hz / m * 1000)
                  printf "| %s | %.1f | %s | %.3f |\n", s, sum / n, mx, y / hz / m * 1000 }'
 done
-for d in empty checks; do
-    log "mxgate ($d): RSS $(awk '/^VmRSS/ { print $2 " " $3 }' "/proc/${MX_PID[$d]}/status")"
+for d in empty all; do
+    log "milter ($d): RSS $(awk '/^VmRSS/ { print $2 " " $3 }' "/proc/${MX_PID[$d]}/status")"
 done
-rejects=$(grep -c 'milter-reject\|reject:' "$MAILLOG" || true)
+rejects=$(grep -c 'milter-reject\|reject:' "$MAILLOG" || true) # 1: the greylist pre-pass
 log "Postfix log: $(sent_count) relayed, $rejects rejections"
