@@ -4,6 +4,8 @@
 # noisy machine.
 #
 #   sudo bench/postfix.sh [ROUNDS] [MESSAGES]        defaults: 3 rounds, 2000 messages per run
+#   env: BENCH_SESSIONS (concurrent SMTP sessions and replay connections, 20),
+#        BENCH_REPLAY_SESSIONS (sessions per replay load run, 20000), BENCH_KEEP=1 (keep the dir)
 #
 # Series (one Postfix instance, one smtpd service per series, so nothing restarts between runs):
 #   bare      no smtpd_milters
@@ -22,6 +24,8 @@
 # Each run: smtp-source -s 20 -m MESSAGES -l 512, one message per session, HELO mail.bench.test,
 # alice@bench.test -> bob@example.test; timed with date +%s.%N; then the queue is drained (bounded)
 # and the relayed count checked before the next run.
+# Then the milters alone, without Postfix: `mxgate replay --load` of the same message against the
+# empty milter and mxgate over their unix sockets, interleaved.
 # Prints msg/s per series per round, ratios, the milter's CPU seconds per 1000 messages
 # (utime+stime deltas of /proc/PID/stat) and the whole machine's CPU per 1000 messages
 # (/proc/stat), per series.
@@ -41,6 +45,7 @@ source "$E2E/lib.sh"
 rounds=${1:-3}
 messages=${2:-2000}
 sessions=${BENCH_SESSIONS:-20}
+replay_sessions=${BENCH_REPLAY_SESSIONS:-20000}
 series=(bare empty all inet)
 
 ((EUID == 0)) || die "must run as root (Postfix needs it)"
@@ -328,6 +333,33 @@ for s in "${series[@]}"; do
     awk -v s="$s" -v sum="$sum" -v n="$rounds" -v c="${CPU[$s]}" -v y="${SYS[$s]}" -v hz="$hz" -v m="$total" \
         'BEGIN { mx = (s == "bare") ? "–" : sprintf("%.3f", c / hz / m * 1000)
                  printf "| %s | %.1f | %s | %.3f |\n", s, sum / n, mx, y / hz / m * 1000 }'
+done
+
+# ---- the milters alone: replay load mode over the same unix sockets ---------------------------
+# The same message as Postfix's runs (bench/sessions/clean-bench.session), first replayed once
+# with its expectations against mxgate (every check must pass it: Received-SPF pass added),
+# then as load: 20 connections, series interleaved, sessions/s and milter CPU per 1000 sessions.
+session_file=$REPO/bench/sessions/clean-bench.session
+out=$("$MXGATE" replay --socket "unix:$T/all.sock" "$session_file" 2>&1) ||
+    fail "the bench session does not pass every check: $out"
+declare -A LRATE=() LCPU=()
+printf '\n| round | empty sessions/s | all sessions/s | all / empty |\n|---|---|---|---|\n'
+for ((r = 1; r <= rounds; r++)); do
+    for d in empty all; do
+        c0=$(proc_cpu "${MX_PID[$d]}")
+        line=$("$MXGATE" replay --load --connections "$sessions" --sessions "$replay_sessions" \
+            --socket "unix:$T/$d.sock" "$session_file" 2>&1 | head -n 1)
+        c1=$(proc_cpu "${MX_PID[$d]}")
+        [[ $line =~ ,\ 0\ errors$ ]] || fail "replay load ($d): $line"
+        LRATE[$d,$r]=$(sed -n 's/^.*: \([0-9.]*\) sessions\/s.*$/\1/p' <<<"$line")
+        LCPU[$d]=$((${LCPU[$d]:-0} + c1 - c0))
+    done
+    awk -v r="$r" -v e="${LRATE[empty,$r]}" -v a="${LRATE[all,$r]}" \
+        'BEGIN { printf "| %d | %s | %s | %.1f %% |\n", r, e, a, 100*a/e }'
+done
+for d in empty all; do
+    awk -v d="$d" -v c="${LCPU[$d]}" -v hz="$hz" -v n="$((rounds * replay_sessions))" \
+        'BEGIN { printf "milter CPU (%s), replay load: %.3f s / 1000 sessions\n", d, c / hz / n * 1000 }'
 done
 for d in empty all; do
     log "milter ($d): RSS $(awk '/^VmRSS/ { print $2 " " $3 }' "/proc/${MX_PID[$d]}/status")"
