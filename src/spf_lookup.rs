@@ -6,7 +6,7 @@
 //! a timeout is [`LookupError::Timeout`]; anything else (SERVFAIL, REFUSED, network
 //! errors) is [`LookupError::Dns`]. The last two give `temperror`, never a fail.
 
-use crate::dns::{classify, reverse_name, Dns, DnsError};
+use crate::dns::{classify, reverse_name, Dns, DnsError, RecordsError};
 use hickory_resolver::net::NetError;
 use hickory_resolver::proto::rr::{Name as HName, RData, Record, RecordType};
 use std::future::Future;
@@ -31,14 +31,12 @@ impl SpfLookup {
     /// a CNAME, say) is "no records", as an empty NOERROR answer would be.
     async fn records(&self, name: &str, rtype: RecordType) -> LookupResult<Vec<Record>> {
         let hname = to_hickory(name)?;
-        let lookup = self
-            .dns
-            .resolver()
-            .lookup(hname, rtype)
-            .await
-            .map_err(to_lookup_error)?;
-        let records: Vec<Record> = lookup
-            .answers()
+        let answers = match self.dns.records(hname, name, rtype).await {
+            Ok(a) => a,
+            Err(RecordsError::NotFound) => return Err(LookupError::NoRecords),
+            Err(RecordsError::Net(e)) => return Err(to_lookup_error(e)),
+        };
+        let records: Vec<Record> = answers
             .iter()
             .filter(|r| r.record_type() == rtype)
             .cloned()
