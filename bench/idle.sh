@@ -36,6 +36,7 @@ client=$PWD/target/release/examples/idle_sessions
 
 tmp=$(mktemp -d)
 daemon=; dnspid=; holder=
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   exec 3>&- 2> /dev/null || true
   for p in $holder $daemon $dnspid; do kill "$p" 2> /dev/null || true; done
@@ -144,7 +145,7 @@ for runtime in current-thread multi-thread; do
       exit 1
     fi
     sleep 0.5
-    read -r rss0 hwm0 thr0 < <(mem "$daemon")
+    read -r rss0 _ _ < <(mem "$daemon")
 
     # The client holds its sessions until a line arrives on fd 3's FIFO.
     rm -f "$tmp/ctl"; mkfifo "$tmp/ctl"
@@ -157,7 +158,7 @@ for runtime in current-thread multi-thread; do
       sleep 0.1
     done
     sleep 0.5
-    read -r rss1 hwm1 thr1 < <(mem "$daemon")
+    read -r rss1 _ thr1 < <(mem "$daemon")
     fds=$(find "/proc/$daemon/fd" -mindepth 1 -maxdepth 1 | wc -l)
     # A second, independent fresh session while the idle ones are still open.
     if "$bin" replay --socket "$sock" "$tmp/warmup.session" > "$tmp/fresh2.out" 2>&1; then fresh2=ok; else fresh2=FAILED; fi
@@ -166,23 +167,24 @@ for runtime in current-thread multi-thread; do
     wait "$holder" && crc=0 || crc=$?
     holder=
     sleep 2
-    read -r rss2 hwm2 thr2 < <(mem "$daemon")
+    read -r rss2 hwm2 _ < <(mem "$daemon")
     kill "$daemon"; wait "$daemon" || true; daemon=
 
-    idle_line=$(grep '^idle ' "$tmp/client.out" || echo "idle ? ok ? failed ? ms")
+    idle_line=$(grep '^idle ' "$tmp/client.out" || echo "idle 0 ok ? failed ? ms 0 helo")
     fresh_line=$(grep '^fresh ' "$tmp/client.out" || echo "fresh missing")
     closed=$(sed -n 's/^closed //p' "$tmp/client.out")
-    read -r _ ok _ bad _ setup _ <<< "$idle_line"
+    # "idle N ok F failed MS ms H helo"
+    read -r _ ok _ _ _ setup _ helos _ <<< "$idle_line"
     echo "== $runtime $kind: $idle_line; $fresh_line; replay while idle: $fresh2; closed ${closed:-?}; client exit $crc"
     [[ -s $tmp/client.err ]] && sed 's/^/   client: /' "$tmp/client.err" | head -5
-    if [[ $crc != 0 || $ok != "$sessions" || $fresh2 != ok || $fds -lt $sessions ]]; then
+    if [[ $crc != 0 || $ok != "$sessions" || $helos != "$sessions" || $fresh2 != ok || $fds -lt $sessions ]]; then
       echo "   FAILED: not every session was served (see above; daemon log $runtime-$kind.log):" >&2
       tail -5 "$tmp/$runtime-$kind.log" >&2
       failed=1
     fi
     per=$(awk -v a="$rss0" -v b="$rss1" -v n="$sessions" 'BEGIN {printf "%.1f", (b - a) / n}')
     fresh_ms=$(awk '{print $3}' <<< "$fresh_line")
-    rows+=("| $runtime | $kind | $ok/$sessions | $(mib "$rss0") | $(mib "$rss1") | $(mib "$rss2") | $(mib "$hwm2") | $per | $thr1 | $fds | $setup | $fresh_ms |")
+    rows+=("| $runtime | $kind | $helos/$sessions | $(mib "$rss0") | $(mib "$rss1") | $(mib "$rss2") | $(mib "$hwm2") | $per | $thr1 | $fds | $setup | $fresh_ms |")
   done
 done
 

@@ -36,7 +36,8 @@ cleanup() {
 trap cleanup EXIT
 
 target/release/examples/fixture_dns --listen 127.0.0.1:0 > "$tmp/dns.out" 2>&1 &
-pids+=($!)
+dnspid=$!
+pids+=("$dnspid")
 for _ in $(seq 100); do grep -q 'listening on' "$tmp/dns.out" 2> /dev/null && break; sleep 0.1; done
 dns=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$tmp/dns.out" | head -1)
 [[ -n $dns ]] || { echo "bench/runtime.sh: fixture_dns did not start:" >&2; cat "$tmp/dns.out" >&2; exit 1; }
@@ -81,49 +82,60 @@ done
 # has no spaces here).
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# load RUNTIME N -> "SESSIONS_PER_S CPU_TICKS"; fails on any session error.
+# load RUNTIME N -> "SESSIONS_PER_S CPU_TICKS DNS_TICKS"; fails on any session error.
+# DNS_TICKS: the fixture DNS server's CPU, near 0 when the resolver cache is warm.
 load() {
-  local rt=$1 n=$2 before after out
-  before=$(cpu "${daemon[$rt]}")
+  local rt=$1 n=$2 before after dns0 dns1 out
+  before=$(cpu "${daemon[$rt]}"); dns0=$(cpu "$dnspid")
   out=$("$bin" replay --load --connections "$connections" --sessions "$n" --socket "unix:$tmp/$rt.sock" "${files[@]}" | head -1)
-  after=$(cpu "${daemon[$rt]}")
+  after=$(cpu "${daemon[$rt]}"); dns1=$(cpu "$dnspid")
   # "20000 sessions in 2.345 s: 8529 sessions/s, 0 errors"
   [[ $out =~ ([0-9]+)\ sessions/s,\ ([0-9]+)\ errors ]] || { echo "bench/runtime.sh: unexpected replay output: $out" >&2; return 1; }
   if [[ ${BASH_REMATCH[2]} != 0 ]]; then
     echo "bench/runtime.sh: $rt: $out" >&2
     return 1
   fi
-  echo "${BASH_REMATCH[1]} $((after - before))"
+  echo "${BASH_REMATCH[1]} $((after - before)) $((dns1 - dns0))"
 }
 
 echo "warm-up (not counted):"
 for rt in current-thread multi-thread; do
-  read -r rate ticks < <(load "$rt" 2000) || exit 1
+  read -r rate _ _ < <(load "$rt" 2000) || exit 1
   echo "  $rt: $rate sessions/s"
 done
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=()
 declare -A rates cpus
+rate_ratios=; cpu_ratios=
 for r in $(seq "$rounds"); do
   # Alternate which runtime goes first, so drift in the machine's load hits both alike.
   if (( r % 2 )); then order=(current-thread multi-thread); else order=(multi-thread current-thread); fi
   for rt in "${order[@]}"; do
-    read -r rate ticks < <(load "$rt" "$sessions") || exit 1
+    read -r rate ticks dticks < <(load "$rt" "$sessions") || exit 1
     per=$(awk -v t="$ticks" -v h="$tck" -v n="$sessions" 'BEGIN {printf "%.3f", t / h / n * 1000}')
     rates[$rt]+="$rate "; cpus[$rt]+="$per "
-    rows+=("| $r | $rt | $rate | $per |")
+    dper=$(awk -v t="$dticks" -v h="$tck" -v n="$sessions" 'BEGIN {printf "%.3f", t / h / n * 1000}')
+    rows+=("| $r | $rt | $rate | $per | $dper |")
     printf 'round %s  %-14s %6s sessions/s  %s CPU s/1000 sessions\n' "$r" "$rt" "$rate" "$per"
+    declare "last_rate_${rt%%-*}=$rate" "last_cpu_${rt%%-*}=$per"
   done
+  # Ratios within a round: the two runs were back to back, so the machine's drift cancels.
+  # shellcheck disable=SC2154 # set by declare above
+  rate_ratios+="$(awk -v a="$last_rate_current" -v b="$last_rate_multi" 'BEGIN {print a / b}') "
+  # shellcheck disable=SC2154
+  cpu_ratios+="$(awk -v a="$last_cpu_current" -v b="$last_cpu_multi" 'BEGIN {print a / b}') "
 done
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, mxgate $(git rev-parse --short HEAD)," \
-     "$rounds rounds x $sessions sessions, $connections connections, unix sockets"
+     "$rounds rounds x $sessions sessions, $connections connections, unix sockets;" \
+     "load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo
-echo "| round | runtime | sessions/s | daemon CPU s / 1000 sessions |"
-echo "|---|---|---|---|"
+echo "| round | runtime | sessions/s | daemon CPU s / 1000 sessions | DNS server CPU s / 1000 sessions |"
+echo "|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "| runtime | median sessions/s | median CPU s / 1000 sessions | threads | RSS (MiB) |"
@@ -132,8 +144,6 @@ for rt in current-thread multi-thread; do
   read -r rss thr < <(awk '/^VmRSS:/ {r = $2} /^Threads:/ {t = $2} END {printf "%.1f %s\n", r / 1024, t}' "/proc/${daemon[$rt]}/status")
   echo "| $rt | $(median <<< "${rates[$rt]}") | $(median <<< "${cpus[$rt]}") | $thr | $rss |"
 done
-ct_rate=$(median <<< "${rates[current-thread]}"); mt_rate=$(median <<< "${rates[multi-thread]}")
-ct_cpu=$(median <<< "${cpus[current-thread]}"); mt_cpu=$(median <<< "${cpus[multi-thread]}")
-awk -v a="$ct_rate" -v b="$mt_rate" -v c="$ct_cpu" -v d="$mt_cpu" 'BEGIN {
-  printf "\ncurrent-thread / multi-thread: %.2f x the sessions/s, %.2f x the CPU per session (%+.0f %%)\n",
-         a / b, c / d, (c / d - 1) * 100 }'
+awk -v a="$(median <<< "$rate_ratios")" -v c="$(median <<< "$cpu_ratios")" 'BEGIN {
+  printf "\ncurrent-thread / multi-thread, median of the per-round ratios: %.2f x the sessions/s, %.2f x the daemon CPU per session (%+.0f %%)\n",
+         a, c, (c - 1) * 100 }'
