@@ -506,6 +506,12 @@ fn is_zip(mime: &str, names: &[String]) -> bool {
         .any(|n| normalize(n).to_lowercase().ends_with(".zip"))
 }
 
+/// `needle` (lower-case ASCII) occurs in `hay`, ignoring ASCII case.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
 /// First value of a header, matching the name as mail clients do (white space
 /// before the colon tolerated), RFC 2047 words decoded.
 fn first_header(headers: &[MailHeader<'_>], name: &str) -> Option<String> {
@@ -525,12 +531,20 @@ fn names_from_header(h: &MailHeader<'_>, out: &mut Vec<String>, work_left: &mut 
     {
         return true;
     }
+    // Both readings below only take parameters whose name contains `name` (`name`,
+    // `filename`, their RFC 2231 `*` forms), and only RFC 2047 words (`=?`) can turn
+    // other text into one: without either there is no name to find, and the common
+    // `Content-Type: text/plain; charset=...` skips two parameter parsers.
+    let value = h.get_value_raw();
+    if !contains_ci(value, b"name") && !value.windows(2).any(|w| w == b"=?") {
+        return true;
+    }
     let mut add = |s: String| {
         if !s.is_empty() && !out.contains(&s) {
             out.push(s);
         }
     };
-    let raw = String::from_utf8_lossy(h.get_value_raw());
+    let raw = String::from_utf8_lossy(value);
     let unfolded: String = raw.chars().filter(|&c| c != '\r' && c != '\n').collect();
     let mut complete = true;
     // 1. mailparse: RFC 2047 decoded over the whole value, then RFC 2231 parameters.
@@ -861,6 +875,27 @@ mod tests {
         assert!(!base64_lenient(b"aGVs*bG8=").1);
         assert_eq!(qp_lenient(b"a=3Db=\r\nc"), b"a=bc");
         assert_eq!(percent_decode("a%2Eb%"), b"a.b%");
+    }
+
+    #[test]
+    fn names_only_where_a_name_parameter_or_encoded_word_can_be() {
+        // The shortcut for values without "name" or "=?" must not hide upper-case or
+        // RFC 2231 forms, nor names only an RFC 2047 word reveals.
+        let n = names(
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+             Content-Type: application/octet-stream; NAME=\"a.exe\"\r\n\r\nx\r\n--b\r\n\
+             Content-Disposition: attachment; FileName*=utf-8''b%2Eexe\r\n\r\nx\r\n--b\r\n\
+             Content-Disposition: =?utf-8?q?attachment=3B_filename=3Dc=2Eexe?=\r\n\r\nx\r\n--b--\r\n",
+        );
+        for want in ["a.exe", "b.exe", "c.exe"] {
+            assert!(n.contains(&want.to_string()), "{want} not in {n:?}");
+        }
+        let plain = scan(
+            b"Content-Type: text/plain; charset=us-ascii\r\n\r\nhello\r\n",
+            false,
+            &Limits::default(),
+        );
+        assert!(plain.names.is_empty() && plain.malformed.is_empty() && plain.limited.is_empty());
     }
 
     #[test]
