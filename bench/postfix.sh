@@ -5,7 +5,8 @@
 #
 #   sudo bench/postfix.sh [ROUNDS] [MESSAGES]        defaults: 3 rounds, 2000 messages per run
 #   env: BENCH_SESSIONS (concurrent SMTP sessions and replay connections, 20),
-#        BENCH_REPLAY_SESSIONS (sessions per replay load run, 20000), BENCH_KEEP=1 (keep the dir)
+#        BENCH_REPLAY_SESSIONS (sessions per replay load run, 20000), BENCH_KEEP=1 (keep the dir),
+#        BENCH_MT=1 (add the multi-thread series)
 #
 # Series (one Postfix instance, one smtpd service per series, so nothing restarts between runs):
 #   bare      no smtpd_milters
@@ -15,6 +16,7 @@
 #   all       mxgate with every check enabled (client_access, helo, rdns, dnsbl, spf, sender_access,
 #             sender_domain, recipient_domain, relay, denylist, attachments, greylist), unix socket
 #   inet      the same daemon as "all", over inet:127.0.0.1
+#   mt        (with BENCH_MT=1) a second mxgate like "all" but runtime = "multi-thread", unix socket
 # The checks look things up for real: a fixture DNS server on loopback (examples/fixture_dns.rs,
 # tests/fixtures/zones plus a bench.test zone for the sender), a throwaway PostgreSQL 15 cluster
 # (denylist with 10,000 entries and its cache, greylist store, relay table), map files. The mail is
@@ -47,6 +49,7 @@ messages=${2:-2000}
 sessions=${BENCH_SESSIONS:-20}
 replay_sessions=${BENCH_REPLAY_SESSIONS:-20000}
 series=(bare empty all inet)
+[[ -n ${BENCH_MT:-} ]] && series+=(mt)
 
 ((EUID == 0)) || die "must run as root (Postfix needs it)"
 for c in postfix postconf smtp-sink smtp-source; do
@@ -231,9 +234,18 @@ for i in $(seq 1 10000); do echo "gone$i@example.test drop-recipient bounced"; d
     fail "denylist import failed"
 NO_COLOR=1 "$MXGATE" run --config "$T/mxgate-all.toml" </dev/null >"$T/mxgate-all.log" 2>&1 &
 MX_PID[all]=$!
-mx_up() { [[ -S $T/empty.sock && -S $T/all.sock ]] && tcp_listening "$MILTER_PORT"; }
+if [[ -n ${BENCH_MT:-} ]]; then
+    sed -e "s|^listen = .*|listen = [\"unix:$T/mt.sock\"]|" -e 's|^\[daemon\]$|[daemon]\nruntime = "multi-thread"|' \
+        "$T/mxgate-all.toml" >"$T/mxgate-mt.toml"
+    NO_COLOR=1 "$MXGATE" run --config "$T/mxgate-mt.toml" </dev/null >"$T/mxgate-mt.log" 2>&1 &
+    MX_PID[mt]=$!
+fi
+mx_up() {
+    [[ -S $T/empty.sock && -S $T/all.sock ]] && tcp_listening "$MILTER_PORT" &&
+        { [[ -z ${BENCH_MT:-} ]] || [[ -S $T/mt.sock ]]; }
+}
 wait_for 10 "the milters to listen" mx_up || fail "a milter did not start"
-for d in empty all; do kill -0 "${MX_PID[$d]}" 2>/dev/null || fail "milter ($d) exited"; done
+for d in "${!MX_PID[@]}"; do kill -0 "${MX_PID[$d]}" 2>/dev/null || fail "milter ($d) exited"; done
 
 # ---- Postfix: the e2e instance, one smtpd per series -----------------------------------------
 mkdir -p "$PF_CONF" "$T/queue" "$T/data"
@@ -250,6 +262,10 @@ sed -i -e 's/^syslog_name = .*/syslog_name = postfix-bench/' -e '/^header_checks
     echo "  -o smtpd_milters=unix:$T/all.sock"
     echo "127.0.0.1:${PORT[inet]} inet n - n - - smtpd"
     echo "  -o smtpd_milters=inet:127.0.0.1:$MILTER_PORT"
+    if [[ -n ${BENCH_MT:-} ]]; then
+        echo "127.0.0.1:${PORT[mt]} inet n - n - - smtpd"
+        echo "  -o smtpd_milters=unix:$T/mt.sock"
+    fi
     # The e2e master.cf without its smtpd services.
     render "$E2E/conf/master.cf.in" /dev/stdout |
         awk '/^127\.0\.0\.1:/ { skip = 1; next } skip && /^[ \t]/ { next } { skip = 0; print }'
@@ -268,7 +284,7 @@ sent_count() { grep -c ' status=sent ' "$MAILLOG" 2>/dev/null || true; }
 # run SERIES: prints "MSG_PER_S MXGATE_TICKS SYS_TICKS"
 run() {
     local s=$1 pid='' t0 t1 c0=0 c1=0 y0 y1 n0 err
-    case $s in empty) pid=${MX_PID[empty]} ;; all | inet) pid=${MX_PID[all]} ;; esac
+    case $s in empty) pid=${MX_PID[empty]} ;; all | inet) pid=${MX_PID[all]} ;; mt) pid=${MX_PID[mt]} ;; esac
     n0=$(sent_count)
     [[ -n $pid ]] && c0=$(proc_cpu "$pid")
     y0=$(sys_cpu)
@@ -361,7 +377,7 @@ for d in empty all; do
     awk -v d="$d" -v c="${LCPU[$d]}" -v hz="$hz" -v n="$((rounds * replay_sessions))" \
         'BEGIN { printf "milter CPU (%s), replay load: %.3f s / 1000 sessions\n", d, c / hz / n * 1000 }'
 done
-for d in empty all; do
+for d in "${!MX_PID[@]}"; do
     log "milter ($d): RSS $(awk '/^VmRSS/ { print $2 " " $3 }' "/proc/${MX_PID[$d]}/status")"
 done
 rejects=$(grep -c 'milter-reject\|reject:' "$MAILLOG" || true) # 1: the greylist pre-pass
