@@ -6,15 +6,93 @@ use crate::session::{bare_address, Recipient, Session, Stage};
 use crate::verdict::Verdict;
 use indymilter::{
     Actions, Callbacks, ContextActions, EomContext, MacroStage, Macros, NegotiateContext,
-    SetErrorReply, SmtpReply, SocketInfo, Status,
+    ProtoOpts, SetErrorReply, SmtpReply, SocketInfo, Status,
 };
 use std::ffi::CStr;
 use std::sync::{Arc, RwLock};
 
-/// Per-connection state: the policy pinned at connect, and the session facts.
+/// Per-connection state: the policy pinned at negotiation (the NOREPLY options were
+/// chosen for it) and, from connect on, the session facts.
 pub struct Conn {
+    /// The NOREPLY options negotiated: the callbacks of those stages answer
+    /// `Status::Noreply` and the MTA does not wait for them.
+    noreply: ProtoOpts,
     policy: Arc<Policy>,
-    session: Session,
+    session: Option<Session>,
+}
+
+/// A connection past connect.
+struct Live<'a> {
+    policy: &'a Arc<Policy>,
+    session: &'a mut Session,
+}
+
+impl Conn {
+    fn live(data: &mut Option<Conn>) -> Option<Live<'_>> {
+        let c = data.as_mut()?;
+        Some(Live {
+            policy: &c.policy,
+            session: c.session.as_mut()?,
+        })
+    }
+
+    fn noreply(data: &Option<Conn>) -> ProtoOpts {
+        data.as_ref().map_or(ProtoOpts::empty(), |c| c.noreply)
+    }
+}
+
+/// Answers `status`, or Noreply where the stage was negotiated without replies. Those
+/// are only stages where nothing can decide (see [`noreply_opts`]), so `status` is
+/// Continue there; anything else is a bug worth a log line, not a protocol error.
+fn answer(noreply: ProtoOpts, stage_flag: ProtoOpts, status: Status) -> Status {
+    if !noreply.contains(stage_flag) {
+        return status;
+    }
+    if status != Status::Continue {
+        tracing::warn!(
+            ?status,
+            "verdict at a stage negotiated without reply; not sent"
+        );
+    }
+    Status::Noreply
+}
+
+/// The NOREPLY options for a connection whose registered stages are `registered`
+/// (what indymilter negotiates off is not there) under `policy`: a stage whose
+/// callback can only say Continue need not be waited for. Headers and body chunks only
+/// fill buffers; connect, HELO, MAIL and end of headers decide nothing when no check
+/// runs there. RCPT always can (held verdicts), end of message is not optional.
+fn noreply_opts(policy: &Policy, registered: &Registered) -> ProtoOpts {
+    let mut nr = ProtoOpts::empty();
+    let quiet = |s: Stage| !policy.uses_stage(s);
+    if quiet(Stage::Connect) {
+        nr |= ProtoOpts::NOREPLY_CONNECT;
+    }
+    if registered.helo && quiet(Stage::Helo) {
+        nr |= ProtoOpts::NOREPLY_HELO;
+    }
+    if quiet(Stage::Mail) {
+        nr |= ProtoOpts::NOREPLY_MAIL;
+    }
+    if registered.headers {
+        nr |= ProtoOpts::NOREPLY_HEADER;
+        if quiet(Stage::Eoh) {
+            nr |= ProtoOpts::NOREPLY_EOH;
+        }
+    }
+    if registered.body {
+        nr |= ProtoOpts::NOREPLY_BODY;
+    }
+    nr
+}
+
+/// Which optional callbacks were registered (fixed at start, like indymilter's
+/// negotiation of the others off).
+#[derive(Clone, Copy)]
+struct Registered {
+    helo: bool,
+    headers: bool,
+    body: bool,
 }
 
 /// What the callbacks share: the current policy (swapped on reload) and capture.
@@ -90,10 +168,31 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
     let policy = shared.current();
     let capture = shared.capturing();
     let want = |s: Stage| capture || policy.uses_stage(s);
+    let want_headers = capture || want(Stage::Eoh) || want(Stage::Eom);
+    let capture_body = shared.capture.as_ref().map_or(0, |c| c.body_limit());
+    // Pinned at start like the stage set: a reload that raises a check's limit applies
+    // to the buffer after a restart.
+    let body_limit = policy.body_limit().max(capture_body);
+    let registered = Registered {
+        helo: want(Stage::Helo),
+        headers: want_headers,
+        body: body_limit > 0,
+    };
     let mut cb = Callbacks::new();
 
-    cb = cb.on_negotiate(|cx: &mut NegotiateContext<Conn>, _actions, _opts| {
+    let sh = Arc::clone(&shared);
+    cb = cb.on_negotiate(move |cx: &mut NegotiateContext<Conn>, _actions, mta_opts| {
+        // Decided per connection with the policy of the moment: a reload that adds a
+        // check at a stage makes new connections wait for its replies again.
+        let policy = sh.current();
+        let noreply = noreply_opts(&policy, &registered) & mta_opts;
         Box::pin(async move {
+            cx.requested_opts |= noreply;
+            cx.data = Some(Conn {
+                noreply,
+                policy,
+                session: None,
+            });
             cx.requested_actions =
                 Actions::DELETE_RCPT | Actions::ADD_HEADER | Actions::CHANGE_HEADER;
             cx.requested_macros
@@ -110,7 +209,10 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
 
     let sh = Arc::clone(&shared);
     cb = cb.on_connect(move |cx, hostname, info| {
-        let policy = sh.current();
+        let (noreply, policy) = match cx.data.take() {
+            Some(c) => (c.noreply, c.policy),
+            None => (ProtoOpts::empty(), sh.current()),
+        };
         Box::pin(async move {
             let (addr, port) = match info {
                 SocketInfo::Inet(a) => (Some(a.ip()), a.port()),
@@ -120,20 +222,33 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
             absorb(&mut session, &cx.macros, ABSORB_CONNECT);
             policy.classify_client(&mut session);
             let verdict = policy.run(Stage::Connect, &mut session).await;
-            cx.data = Some(Conn { policy, session });
-            respond(&mut cx.reply, verdict)
+            cx.data = Some(Conn {
+                noreply,
+                policy,
+                session: Some(session),
+            });
+            answer(
+                noreply,
+                ProtoOpts::NOREPLY_CONNECT,
+                respond(&mut cx.reply, verdict),
+            )
         })
     });
 
-    if want(Stage::Helo) {
+    if registered.helo {
         cb = cb.on_helo(|cx, helo| {
             Box::pin(async move {
-                let Some(conn) = cx.data.as_mut() else {
+                let noreply = Conn::noreply(&cx.data);
+                let Some(conn) = Conn::live(&mut cx.data) else {
                     return missing_state();
                 };
                 conn.session.helo = Some(lossy(&helo));
-                let verdict = conn.policy.run(Stage::Helo, &mut conn.session).await;
-                respond(&mut cx.reply, verdict)
+                let verdict = conn.policy.run(Stage::Helo, &mut *conn.session).await;
+                answer(
+                    noreply,
+                    ProtoOpts::NOREPLY_HELO,
+                    respond(&mut cx.reply, verdict),
+                )
             })
         });
     }
@@ -142,10 +257,11 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
     cb = cb.on_mail(move |cx, args| {
         let capture = sh.capturing();
         Box::pin(async move {
-            let Some(conn) = cx.data.as_mut() else {
+            let noreply = Conn::noreply(&cx.data);
+            let Some(conn) = Conn::live(&mut cx.data) else {
                 return missing_state();
             };
-            let s = &mut conn.session;
+            let s = &mut *conn.session;
             let old = std::mem::take(&mut s.tx);
             if capture && old.started {
                 s.done.push(old);
@@ -157,16 +273,20 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
             absorb(s, &cx.macros, ABSORB_MAIL);
             conn.policy.note_auth(s);
             let verdict = conn.policy.run(Stage::Mail, s).await;
-            respond(&mut cx.reply, verdict)
+            answer(
+                noreply,
+                ProtoOpts::NOREPLY_MAIL,
+                respond(&mut cx.reply, verdict),
+            )
         })
     });
 
     cb = cb.on_rcpt(|cx, args| {
         Box::pin(async move {
-            let Some(conn) = cx.data.as_mut() else {
+            let Some(conn) = Conn::live(&mut cx.data) else {
                 return missing_state();
             };
-            let s = &mut conn.session;
+            let s = &mut *conn.session;
             let mut args = args.iter().map(|a| lossy(a));
             let addr = bare_address(&args.next().unwrap_or_default());
             s.tx.rcpts.push(Recipient {
@@ -186,28 +306,25 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
         })
     });
 
-    let want_headers = capture || want(Stage::Eoh) || want(Stage::Eom);
-    if want_headers {
+    if registered.headers {
         cb = cb.on_header(move |cx, name, value| {
             let limit = crate::capture::MAX_HEADERS;
             Box::pin(async move {
-                if let Some(conn) = cx.data.as_mut() {
+                let noreply = Conn::noreply(&cx.data);
+                if let Some(conn) = Conn::live(&mut cx.data) {
                     if conn.session.tx.headers.len() < limit {
                         conn.session.tx.headers.push((lossy(&name), lossy(&value)));
                     }
                 }
-                Status::Continue
+                answer(noreply, ProtoOpts::NOREPLY_HEADER, Status::Continue)
             })
         });
     }
-    let capture_body = shared.capture.as_ref().map_or(0, |c| c.body_limit());
-    // Pinned at start like the stage set: a reload that raises a check's limit applies
-    // to the buffer after a restart.
-    let body_limit = policy.body_limit().max(capture_body);
-    if body_limit > 0 {
+    if registered.body {
         cb = cb.on_body(move |cx, chunk| {
             Box::pin(async move {
-                if let Some(conn) = cx.data.as_mut() {
+                let noreply = Conn::noreply(&cx.data);
+                if let Some(conn) = Conn::live(&mut cx.data) {
                     let tx = &mut conn.session.tx;
                     tx.body_len += chunk.len() as u64;
                     let room = body_limit.saturating_sub(tx.body.len());
@@ -216,32 +333,37 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
                     }
                     tx.body.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 }
-                Status::Continue
+                answer(noreply, ProtoOpts::NOREPLY_BODY, Status::Continue)
             })
         });
     }
 
     // indymilter's state machine only goes from a header to the body or end of message
     // through eoh, so eoh must be negotiated whenever headers are.
-    if want(Stage::Eoh) || want_headers {
+    if want(Stage::Eoh) || registered.headers {
         cb = cb.on_eoh(|cx| {
             Box::pin(async move {
-                let Some(conn) = cx.data.as_mut() else {
+                let noreply = Conn::noreply(&cx.data);
+                let Some(conn) = Conn::live(&mut cx.data) else {
                     return missing_state();
                 };
-                let verdict = conn.policy.run(Stage::Eoh, &mut conn.session).await;
-                respond(&mut cx.reply, verdict)
+                let verdict = conn.policy.run(Stage::Eoh, &mut *conn.session).await;
+                answer(
+                    noreply,
+                    ProtoOpts::NOREPLY_EOH,
+                    respond(&mut cx.reply, verdict),
+                )
             })
         });
     }
 
     cb = cb.on_eom(|cx: &mut EomContext<Conn>| {
         Box::pin(async move {
-            let Some(conn) = cx.data.as_mut() else {
+            let Some(conn) = Conn::live(&mut cx.data) else {
                 return missing_state();
             };
-            absorb(&mut conn.session, &cx.macros, ABSORB_QUEUE_ID);
-            let out = conn.policy.end_of_message(&mut conn.session).await;
+            absorb(&mut *conn.session, &cx.macros, ABSORB_QUEUE_ID);
+            let out = conn.policy.end_of_message(&mut *conn.session).await;
             let tx = &conn.session.tx;
             // Deletions first: their indexes count the headers as received, before our
             // own are inserted (an inserted Authentication-Results would shift them).
@@ -277,7 +399,7 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
     cb = cb.on_abort(move |cx| {
         let capture = sh.capturing();
         Box::pin(async move {
-            if let Some(conn) = cx.data.as_mut() {
+            if let Some(conn) = Conn::live(&mut cx.data) {
                 let old = std::mem::take(&mut conn.session.tx);
                 if capture && old.started {
                     conn.session.done.push(old);
@@ -291,8 +413,8 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
     cb = cb.on_close(move |cx| {
         let sh = Arc::clone(&sh);
         Box::pin(async move {
-            if let (Some(capture), Some(conn)) = (sh.capture.as_ref(), cx.data.take()) {
-                let mut s = conn.session;
+            let session = cx.data.take().and_then(|c| c.session);
+            if let (Some(capture), Some(mut s)) = (sh.capture.as_ref(), session) {
                 let last = std::mem::take(&mut s.tx);
                 if last.started {
                     s.done.push(last);
