@@ -13,6 +13,8 @@
 #   empty     examples/empty_milter.rs: indymilter alone, every callback Continue, one header
 #             added at end of message, on the stage set mxgate negotiates with every check on
 #             (connect, helo, mail, rcpt, header, eoh, body, eom); unix socket
+#   emptynr   the same empty milter, but with header and body negotiated without replies
+#             (NOREPLY), as mxgate negotiates them: same stage set and protocol options
 #   all       mxgate with every check enabled (client_access, helo, rdns, dnsbl, spf, sender_access,
 #             sender_domain, recipient_domain, relay, denylist, attachments, greylist), unix socket
 #   inet      the same daemon as "all", over inet:127.0.0.1
@@ -48,7 +50,7 @@ rounds=${1:-3}
 messages=${2:-2000}
 sessions=${BENCH_SESSIONS:-20}
 replay_sessions=${BENCH_REPLAY_SESSIONS:-20000}
-series=(bare empty all inet)
+series=(bare empty emptynr all inet)
 [[ -n ${BENCH_MT:-} ]] && series+=(mt)
 
 ((EUID == 0)) || die "must run as root (Postfix needs it)"
@@ -165,6 +167,9 @@ mkdir -p "$PG_DIR" && chown postgres: "$PG_DIR" && chmod 0755 "$PG_DIR"
 "$EXAMPLES/empty_milter" "unix:$T/empty.sock" connect,helo,mail,rcpt,header,eoh,body,eom \
     </dev/null >"$T/empty.log" 2>&1 &
 MX_PID[empty]=$!
+"$EXAMPLES/empty_milter" "unix:$T/emptynr.sock" connect,helo,mail,rcpt,header,eoh,body,eom header,body \
+    </dev/null >"$T/emptynr.log" 2>&1 &
+MX_PID[emptynr]=$!
 
 printf '%s\n' '127.0.0.0/8 DUNNO' '192.0.2.0/24 REJECT 5.7.1 no mail from this network' \
     '198.51.100.0/24 DEFER try later' '2001:db8::/32 REJECT' >"$T/client_access.cidr"
@@ -241,7 +246,7 @@ if [[ -n ${BENCH_MT:-} ]]; then
     MX_PID[mt]=$!
 fi
 mx_up() {
-    [[ -S $T/empty.sock && -S $T/all.sock ]] && tcp_listening "$MILTER_PORT" &&
+    [[ -S $T/empty.sock && -S $T/emptynr.sock && -S $T/all.sock ]] && tcp_listening "$MILTER_PORT" &&
         { [[ -z ${BENCH_MT:-} ]] || [[ -S $T/mt.sock ]]; }
 }
 wait_for 10 "the milters to listen" mx_up || fail "a milter did not start"
@@ -258,6 +263,8 @@ sed -i -e 's/^syslog_name = .*/syslog_name = postfix-bench/' -e '/^header_checks
     echo "  -o smtpd_milters="
     echo "127.0.0.1:${PORT[empty]} inet n - n - - smtpd"
     echo "  -o smtpd_milters=unix:$T/empty.sock"
+    echo "127.0.0.1:${PORT[emptynr]} inet n - n - - smtpd"
+    echo "  -o smtpd_milters=unix:$T/emptynr.sock"
     echo "127.0.0.1:${PORT[all]} inet n - n - - smtpd"
     echo "  -o smtpd_milters=unix:$T/all.sock"
     echo "127.0.0.1:${PORT[inet]} inet n - n - - smtpd"
@@ -284,7 +291,7 @@ sent_count() { grep -c ' status=sent ' "$MAILLOG" 2>/dev/null || true; }
 # run SERIES: prints "MSG_PER_S MXGATE_TICKS SYS_TICKS"
 run() {
     local s=$1 pid='' t0 t1 c0=0 c1=0 y0 y1 n0 err
-    case $s in empty) pid=${MX_PID[empty]} ;; all | inet) pid=${MX_PID[all]} ;; mt) pid=${MX_PID[mt]} ;; esac
+    case $s in empty) pid=${MX_PID[empty]} ;; emptynr) pid=${MX_PID[emptynr]} ;; all | inet) pid=${MX_PID[all]} ;; mt) pid=${MX_PID[mt]} ;; esac
     n0=$(sent_count)
     [[ -n $pid ]] && c0=$(proc_cpu "$pid")
     y0=$(sys_cpu)
@@ -336,10 +343,11 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # Ratios per round, and CPU per 1000 messages over all rounds.
-printf '\n| round | empty / bare | all / bare | all / empty | inet / all |\n|---|---|---|---|---|\n'
+printf '\n| round | empty / bare | all / bare | all / empty | all / emptynr | inet / all |\n|---|---|---|---|---|---|\n'
 for ((r = 1; r <= rounds; r++)); do
-    awk -v r="$r" -v b="${RATE[bare,$r]}" -v e="${RATE[empty,$r]}" -v c="${RATE[all,$r]}" -v i="${RATE[inet,$r]}" \
-        'BEGIN { printf "| %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% |\n", r, 100*e/b, 100*c/b, 100*c/e, 100*i/c }'
+    awk -v r="$r" -v b="${RATE[bare,$r]}" -v e="${RATE[empty,$r]}" -v n="${RATE[emptynr,$r]}" \
+        -v c="${RATE[all,$r]}" -v i="${RATE[inet,$r]}" \
+        'BEGIN { printf "| %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f %% |\n", r, 100*e/b, 100*c/b, 100*c/e, 100*c/n, 100*i/c }'
 done
 total=$((rounds * messages))
 printf '\n| series | mean msg/s | milter CPU s / 1000 msg | machine CPU s / 1000 msg |\n|---|---|---|---|\n'
@@ -359,9 +367,9 @@ session_file=$REPO/bench/sessions/clean-bench.session
 out=$("$MXGATE" replay --socket "unix:$T/all.sock" "$session_file" 2>&1) ||
     fail "the bench session does not pass every check: $out"
 declare -A LRATE=() LCPU=()
-printf '\n| round | empty sessions/s | all sessions/s | all / empty |\n|---|---|---|---|\n'
+printf '\n| round | empty sessions/s | emptynr sessions/s | all sessions/s | all / empty | all / emptynr |\n|---|---|---|---|---|---|\n'
 for ((r = 1; r <= rounds; r++)); do
-    for d in empty all; do
+    for d in empty emptynr all; do
         c0=$(proc_cpu "${MX_PID[$d]}")
         line=$("$MXGATE" replay --load --connections "$sessions" --sessions "$replay_sessions" \
             --socket "unix:$T/$d.sock" "$session_file" 2>&1 | head -n 1)
@@ -370,10 +378,10 @@ for ((r = 1; r <= rounds; r++)); do
         LRATE[$d,$r]=$(sed -n 's/^.*: \([0-9.]*\) sessions\/s.*$/\1/p' <<<"$line")
         LCPU[$d]=$((${LCPU[$d]:-0} + c1 - c0))
     done
-    awk -v r="$r" -v e="${LRATE[empty,$r]}" -v a="${LRATE[all,$r]}" \
-        'BEGIN { printf "| %d | %s | %s | %.1f %% |\n", r, e, a, 100*a/e }'
+    awk -v r="$r" -v e="${LRATE[empty,$r]}" -v n="${LRATE[emptynr,$r]}" -v a="${LRATE[all,$r]}" \
+        'BEGIN { printf "| %d | %s | %s | %s | %.1f %% | %.1f %% |\n", r, e, n, a, 100*a/e, 100*a/n }'
 done
-for d in empty all; do
+for d in empty emptynr all; do
     awk -v d="$d" -v c="${LCPU[$d]}" -v hz="$hz" -v n="$((rounds * replay_sessions))" \
         'BEGIN { printf "milter CPU (%s), replay load: %.3f s / 1000 sessions\n", d, c / hz / n * 1000 }'
 done

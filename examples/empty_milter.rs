@@ -4,13 +4,16 @@
 //! negotiates the rest off, as mxgate does), so it can run the same stage set as an mxgate
 //! configuration. It requests the macros mxgate requests, so Postfix's side is the same too.
 //!
-//!   cargo run --release --example empty_milter -- unix:/path/to.sock [STAGES]
+//!   cargo run --release --example empty_milter -- unix:/path/to.sock [STAGES [NOREPLY]]
 //!
 //! STAGES: comma-separated among connect, helo, mail, rcpt, data, header, eoh, body, eom
-//! (default: all). Unix sockets only: the inet figures of the bench are mxgate's own.
+//! (default: all). NOREPLY: stages among connect, helo, mail, header, eoh, body negotiated
+//! without a reply (when the MTA offers it), as mxgate does where nothing can decide. Unix sockets only: the inet figures of the bench are mxgate's own.
 //! Runs on a current-thread runtime, like mxgate's default, until SIGTERM or SIGINT.
 
-use indymilter::{Actions, Callbacks, ContextActions, MacroStage, NegotiateContext, Status};
+use indymilter::{
+    Actions, Callbacks, ContextActions, MacroStage, NegotiateContext, ProtoOpts, Status,
+};
 use std::process::ExitCode;
 use tokio::net::UnixListener;
 use tokio::signal::unix::{signal, SignalKind};
@@ -19,32 +22,57 @@ const STAGES: [&str; 9] = [
     "connect", "helo", "mail", "rcpt", "data", "header", "eoh", "body", "eom",
 ];
 
-fn callbacks(stages: &[String]) -> Callbacks<()> {
+/// NOREPLY options a stage can be negotiated with (what mxgate may ask for).
+const NOREPLY: [(&str, ProtoOpts); 6] = [
+    ("connect", ProtoOpts::NOREPLY_CONNECT),
+    ("helo", ProtoOpts::NOREPLY_HELO),
+    ("mail", ProtoOpts::NOREPLY_MAIL),
+    ("header", ProtoOpts::NOREPLY_HEADER),
+    ("eoh", ProtoOpts::NOREPLY_EOH),
+    ("body", ProtoOpts::NOREPLY_BODY),
+];
+
+/// Continue, or no reply at all where that was negotiated for the stage.
+fn answer(negotiated: &Option<ProtoOpts>, flag: ProtoOpts) -> Status {
+    if negotiated.is_some_and(|nr| nr.contains(flag)) {
+        Status::Noreply
+    } else {
+        Status::Continue
+    }
+}
+
+fn callbacks(stages: &[String], noreply: ProtoOpts) -> Callbacks<ProtoOpts> {
     let on = |s: &str| stages.iter().any(|x| x == s);
-    let mut cb = Callbacks::new().on_negotiate(|cx: &mut NegotiateContext<()>, _, _| {
-        Box::pin(async move {
-            cx.requested_actions = Actions::ADD_HEADER;
-            // mxgate's macro requests (src/milter.rs), so Postfix sends both milters the same
-            // traffic and the difference measured is mxgate's own work.
-            for (stage, list) in [
-                (MacroStage::Connect, c"j {daemon_name} {client_ptr}"),
-                (MacroStage::Mail, c"i {auth_authen} {auth_type}"),
-                (MacroStage::Rcpt, c"i"),
-                (MacroStage::Eom, c"i"),
-            ] {
-                cx.requested_macros.insert(stage, list.into());
-            }
-            Status::Continue
-        })
-    });
+    let mut cb =
+        Callbacks::new().on_negotiate(move |cx: &mut NegotiateContext<ProtoOpts>, _, offered| {
+            Box::pin(async move {
+                cx.requested_actions = Actions::ADD_HEADER;
+                // mxgate's macro requests (src/milter.rs), so Postfix sends both milters the same
+                // traffic and the difference measured is mxgate's own work.
+                for (stage, list) in [
+                    (MacroStage::Connect, c"j {daemon_name} {client_ptr}"),
+                    (MacroStage::Mail, c"i {auth_authen} {auth_type}"),
+                    (MacroStage::Rcpt, c"i"),
+                    (MacroStage::Eom, c"i"),
+                ] {
+                    cx.requested_macros.insert(stage, list.into());
+                }
+                let nr = noreply & offered;
+                cx.requested_opts |= nr;
+                cx.data = Some(nr);
+                Status::Continue
+            })
+        });
     if on("connect") {
-        cb = cb.on_connect(|_, _, _| Box::pin(async { Status::Continue }));
+        cb = cb.on_connect(|cx, _, _| {
+            Box::pin(async move { answer(&cx.data, ProtoOpts::NOREPLY_CONNECT) })
+        });
     }
     if on("helo") {
-        cb = cb.on_helo(|_, _| Box::pin(async { Status::Continue }));
+        cb = cb.on_helo(|cx, _| Box::pin(async move { answer(&cx.data, ProtoOpts::NOREPLY_HELO) }));
     }
     if on("mail") {
-        cb = cb.on_mail(|_, _| Box::pin(async { Status::Continue }));
+        cb = cb.on_mail(|cx, _| Box::pin(async move { answer(&cx.data, ProtoOpts::NOREPLY_MAIL) }));
     }
     if on("rcpt") {
         cb = cb.on_rcpt(|_, _| Box::pin(async { Status::Continue }));
@@ -53,13 +81,15 @@ fn callbacks(stages: &[String]) -> Callbacks<()> {
         cb = cb.on_data(|_| Box::pin(async { Status::Continue }));
     }
     if on("header") {
-        cb = cb.on_header(|_, _, _| Box::pin(async { Status::Continue }));
+        cb = cb.on_header(|cx, _, _| {
+            Box::pin(async move { answer(&cx.data, ProtoOpts::NOREPLY_HEADER) })
+        });
     }
     if on("eoh") {
-        cb = cb.on_eoh(|_| Box::pin(async { Status::Continue }));
+        cb = cb.on_eoh(|cx| Box::pin(async move { answer(&cx.data, ProtoOpts::NOREPLY_EOH) }));
     }
     if on("body") {
-        cb = cb.on_body(|_, _| Box::pin(async { Status::Continue }));
+        cb = cb.on_body(|cx, _| Box::pin(async move { answer(&cx.data, ProtoOpts::NOREPLY_BODY) }));
     }
     if on("eom") {
         cb = cb.on_eom(|cx| {
@@ -87,6 +117,24 @@ fn main() -> ExitCode {
         Some(list) => list.split(',').map(|s| s.trim().to_string()).collect(),
         None => STAGES.iter().map(|s| s.to_string()).collect(),
     };
+    let mut noreply = ProtoOpts::empty();
+    for name in args
+        .get(2)
+        .map(|l| l.split(',').map(str::trim).collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        match NOREPLY.iter().find(|(n, _)| *n == name) {
+            Some((_, flag)) => noreply |= *flag,
+            None => {
+                let known: Vec<&str> = NOREPLY.iter().map(|(n, _)| *n).collect();
+                eprintln!(
+                    "empty_milter: no NOREPLY for stage {name:?} (known: {})",
+                    known.join(",")
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(bad) = stages.iter().find(|s| !STAGES.contains(&s.as_str())) {
         eprintln!(
             "empty_milter: unknown stage {bad:?} (known: {})",
@@ -136,7 +184,7 @@ fn main() -> ExitCode {
             max_connections: 2000,
             ..Default::default()
         };
-        let result = indymilter::run(listener, callbacks(&stages), config, stop).await;
+        let result = indymilter::run(listener, callbacks(&stages, noreply), config, stop).await;
         let _ = std::fs::remove_file(path);
         match result {
             Ok(()) => ExitCode::SUCCESS,
