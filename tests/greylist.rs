@@ -6,7 +6,11 @@
 
 mod support;
 
-use mxgate::checks::greylist::logic::{GreylistStore, Key, ListFilter, Listed, Params, Triplet};
+use mxgate::checks::greylist::cache::PASS_TTL;
+use mxgate::checks::greylist::logic::{
+    Expired, GreylistStore, Key, ListFilter, Listed, ListedClient, Params, Stats, Status,
+    StoreFuture, Triplet,
+};
 use mxgate::checks::greylist::pg::PgStore;
 use mxgate::checks::greylist::sqlite::SqliteStore;
 use mxgate::checks::greylist::{GreylistCheck, GreylistConfig, ManualClock, SystemClock};
@@ -532,6 +536,14 @@ async fn manual_allow_and_clear(f: Fixture) {
         .set_manual("192.0.2.0/24", false, T0)
         .await
         .expect("remove"));
+    // The check remembers the allowlisted client for up to PASS_TTL (the documented
+    // delay of a removal); after that the store's answer counts again.
+    assert_eq!(
+        run(&c, &session("192.0.2.10", "a@example.com", "b@example.net")).await,
+        R::Pass,
+        "still remembered within PASS_TTL"
+    );
+    f.advance(PASS_TTL);
     assert_eq!(
         run(&c, &session("192.0.2.10", "a@example.com", "b@example.net")).await,
         R::Grey
@@ -540,6 +552,119 @@ async fn manual_allow_and_clear(f: Fixture) {
     assert!(listed.is_empty(), "{listed:?}");
     assert_eq!(f.store.clear().await.expect("clear"), 1);
     assert!(rows(&f.store).await.is_empty());
+}
+
+/// A store that counts `check` calls (the per-RCPT round trip) and forwards everything.
+struct Counting {
+    inner: Arc<dyn GreylistStore>,
+    checks: std::sync::atomic::AtomicUsize,
+}
+
+impl Counting {
+    fn checks(&self) -> usize {
+        self.checks.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl GreylistStore for Counting {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    fn check<'a>(&'a self, key: &'a Key, now: i64, p: &'a Params) -> StoreFuture<'a, Status> {
+        self.checks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.check(key, now, p)
+    }
+    fn expire<'a>(&'a self, now: i64, p: &'a Params) -> StoreFuture<'a, Expired> {
+        self.inner.expire(now, p)
+    }
+    fn list(&self, filter: ListFilter) -> StoreFuture<'_, Vec<Listed>> {
+        self.inner.list(filter)
+    }
+    fn list_clients(&self, limit: usize) -> StoreFuture<'_, Vec<ListedClient>> {
+        self.inner.list_clients(limit)
+    }
+    fn stats<'a>(&'a self, now: i64, p: &'a Params) -> StoreFuture<'a, Stats> {
+        self.inner.stats(now, p)
+    }
+    fn set_manual<'a>(&'a self, client: &'a str, allow: bool, now: i64) -> StoreFuture<'a, bool> {
+        self.inner.set_manual(client, allow, now)
+    }
+    fn put(&self, rows: Vec<Listed>) -> StoreFuture<'_, u64> {
+        self.inner.put(rows)
+    }
+    fn clear(&self) -> StoreFuture<'_, u64> {
+        self.inner.clear()
+    }
+}
+
+/// Passes are remembered for PASS_TTL: a passed triplet's next RCPTs within it never
+/// reach the store (so even a purge behind the check's back does not greylist them);
+/// after the TTL the store is asked again. Greylisted triplets are never remembered.
+async fn passes_are_remembered_for_a_minute(f: Fixture) {
+    let counting = Arc::new(Counting {
+        inner: Arc::clone(&f.store),
+        checks: Default::default(),
+    });
+    let c = f.check_on(counting.clone(), "");
+    let s = session("192.0.2.10", "alice@example.org", "bob@example.net");
+
+    // (2) A new triplet is greylisted every time before the delay, each time by the store.
+    for i in 0..4 {
+        assert_eq!(run(&c, &s).await, R::Grey, "attempt {i} before the delay");
+        assert_eq!(
+            counting.checks(),
+            i + 1,
+            "every greylisted RCPT asks the store"
+        );
+        f.advance(60);
+    }
+    f.advance(300);
+    assert_eq!(run(&c, &s).await, R::Pass, "retry after the delay");
+    assert_eq!(counting.checks(), 5);
+    let before = rows(&f.store).await;
+
+    // (1) Within the TTL: passes with no store query at all, and nothing written.
+    f.advance(PASS_TTL - 1);
+    for _ in 0..3 {
+        assert_eq!(run(&c, &s).await, R::Pass);
+    }
+    assert_eq!(
+        counting.checks(),
+        5,
+        "cached passes must not reach the store"
+    );
+    assert_eq!(rows(&f.store).await, before, "no store write either");
+    assert_eq!(c.counters().passed, 4, "a cached pass counts as a pass");
+    // Proof by absence: the store forgets everything, the check still lets it through.
+    assert_eq!(f.store.clear().await.expect("clear"), 1);
+    assert_eq!(
+        run(&c, &s).await,
+        R::Pass,
+        "remembered pass despite the purge"
+    );
+    assert_eq!(counting.checks(), 5);
+
+    // (3) The TTL runs out: the store is asked again (and, purged, greylists).
+    f.advance(1);
+    assert_eq!(run(&c, &s).await, R::Grey, "purge effective after PASS_TTL");
+    assert_eq!(counting.checks(), 6);
+    // And a greylisted result is not remembered either way.
+    assert_eq!(run(&c, &s).await, R::Grey);
+    assert_eq!(counting.checks(), 7);
+
+    // A fresh pass expires from the memory on its own, with the store intact: asked again.
+    f.advance(300);
+    assert_eq!(run(&c, &s).await, R::Pass);
+    assert_eq!(counting.checks(), 8);
+    f.advance(PASS_TTL);
+    assert_eq!(run(&c, &s).await, R::Pass, "known triplet from the store");
+    assert_eq!(counting.checks(), 9, "TTL expired: the store was asked");
+    assert_eq!(
+        c.counters().greylisted,
+        6,
+        "4 before the delay, 2 after the purge"
+    );
 }
 
 /// Two handles on one store (two MX hosts on one PostgreSQL database, two connections
@@ -630,6 +755,7 @@ both_backends!(
     allowlists_and_gating,
     manual_allow_and_clear,
     concurrent_hosts_never_both_greylist_a_retry,
+    passes_are_remembered_for_a_minute,
 );
 
 // ---- through the daemon ---------------------------------------------------------------------
@@ -1090,11 +1216,13 @@ fn cli_works_on_sqlite_while_the_daemon_runs() {
     // A manual allowlist entry written by the CLI takes effect in the running daemon.
     let (ok, out) = cli(&conf, &["allow", "192.0.2.99"]);
     assert!(ok && out.contains("192.0.2.0/24\tallowlisted"), "{out}");
-    let session2 = |expect: &str| {
+    let (ok, out) = cli(&conf, &["allow", "198.51.100.99"]);
+    assert!(ok && out.contains("198.51.100.0/24\tallowlisted"), "{out}");
+    let session2 = |client: &str, expect: &str| {
         let f = tmp.path().join("s2.session");
         std::fs::write(
             &f,
-            format!("session s2\nconnect 192.0.2.10 port 1 name unknown\nhelo h.example.test\nmail <new@example.org>\nrcpt <new@example.net> expect {expect}\n"),
+            format!("session s2\nconnect {client} port 1 name unknown\nhelo h.example.test\nmail <new@example.org>\nrcpt <new@example.net> expect {expect}\n"),
         )
         .expect("write session");
         let out = Command::new(bin)
@@ -1110,7 +1238,7 @@ fn cli_works_on_sqlite_while_the_daemon_runs() {
             String::from_utf8_lossy(&out.stdout)
         );
     };
-    session2("continue");
+    session2("192.0.2.10", "continue");
     let (ok, out) = cli(&conf, &["list", "--clients"]);
     assert!(
         ok && out.starts_with("manual\t0\t") && out.contains("192.0.2.0/24"),
@@ -1118,7 +1246,12 @@ fn cli_works_on_sqlite_while_the_daemon_runs() {
     );
     let (ok, out) = cli(&conf, &["allow", "--remove", "192.0.2.0/24"]);
     assert!(ok && out.contains("removed"), "{out}");
-    session2("tempfail 450 4.2.0");
+    let (ok, out) = cli(&conf, &["allow", "--remove", "198.51.100.0/24"]);
+    assert!(ok && out.contains("removed"), "{out}");
+    // A removal takes effect at once for a client the daemon has not just seen pass;
+    // 192.0.2.0/24 may still pass for up to PASS_TTL (remembered passes, see
+    // passes_are_remembered_for_a_minute), so it is not asserted here.
+    session2("198.51.100.10", "tempfail 450 4.2.0");
 
     let (ok, out) = cli(&conf, &["purge"]);
     assert!(ok && out.contains("expired\t0 triplets"), "{out}");

@@ -15,7 +15,10 @@
 //!
 //! Storage: SQLite (WAL, embedded) or PostgreSQL (shared by several MX hosts). Both
 //! decide with the same pure function ([`logic::decide`]) under a row or file lock.
+//! Each check remembers passes for up to a minute ([`cache::PassCache`]), so mail that
+//! keeps passing costs one store round trip per minute per triplet, not one per RCPT.
 
+pub mod cache;
 pub mod key;
 pub mod logic;
 pub mod pg;
@@ -425,6 +428,7 @@ struct Inner {
     store: Arc<dyn GreylistStore>,
     clock: Arc<dyn Clock>,
     counters: AtomicCounters,
+    passes: cache::PassCache,
 }
 
 impl GreylistCheck {
@@ -432,6 +436,7 @@ impl GreylistCheck {
     /// runtime is running.
     pub fn new(cfg: GreylistConfig, store: Arc<dyn GreylistStore>, clock: Arc<dyn Clock>) -> Self {
         let params = cfg.params();
+        let passes = cache::PassCache::new(&params);
         let interval = Duration::from_secs(cfg.expire_interval.0.max(1) as u64);
         let inner = Arc::new(Inner {
             cfg,
@@ -439,6 +444,7 @@ impl GreylistCheck {
             store,
             clock,
             counters: AtomicCounters::default(),
+            passes,
         });
         register_gauges(&inner);
         let expiry = tokio::runtime::Handle::try_current().ok().map(|rt| {
@@ -473,7 +479,7 @@ impl GreylistCheck {
     }
 
     /// Judges the current recipient: Ok(None) when greylisting is skipped (allowlist,
-    /// gating), else the store's status.
+    /// gating), else the store's status (always asked: the pass cache is not used).
     pub async fn judge(
         &self,
         session: &Session,
@@ -639,6 +645,16 @@ impl Check for GreylistCheck {
                 return Ok(Outcome::from(Finding::Pass));
             };
             let now = inner.clock.now();
+            // A recent pass of this triplet or client key: the store would say the same
+            // (see cache.rs for why and for the bound on a purge's delay).
+            if let Some(status) = inner.passes.get(&key, now) {
+                c.passed.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(
+                    session = %session.id, check = "greylist", client = %key.client,
+                    status = %status.describe(), cached = true, "pass"
+                );
+                return Ok(Outcome::from(Finding::Pass));
+            }
             match inner.store.check(&key, now, &inner.params).await {
                 Ok(status) if status.greylisted() => {
                     c.greylisted.fetch_add(1, Ordering::Relaxed);
@@ -657,6 +673,7 @@ impl Check for GreylistCheck {
                     Ok(Outcome::from(Finding::Hit(hit)))
                 }
                 Ok(status) => {
+                    inner.passes.record(&key, &status, now);
                     c.passed.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(
                         session = %session.id, check = "greylist", client = %key.client,
