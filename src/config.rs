@@ -209,7 +209,8 @@ impl Default for DaemonConfig {
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, Eq, PartialEq)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuntimeKind {
-    /// One thread: measured ~35 % less CPU per message under Postfix's load.
+    /// One thread: ~20 % less CPU per message behind Postfix, ~10 % under replay load
+    /// (bench/postfix.sh with BENCH_MT=1, bench/runtime.sh).
     CurrentThread,
     /// A worker per core.
     MultiThread,
