@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -69,24 +69,38 @@ const BUCKETS: [f64; 17] = [
     5.0, 10.0, 30.0,
 ];
 
-#[derive(Clone, Default)]
+/// One check's latency histogram, updated without a lock: every check run records
+/// into it, so the hot path is two relaxed atomic adds.
+#[derive(Default)]
 struct Histogram {
-    /// Per bucket (not cumulative); the last slot is +Inf.
-    counts: [u64; BUCKETS.len() + 1],
-    sum_us: u64,
-    count: u64,
+    /// Per bucket (not cumulative); the last slot is +Inf. The count is their sum, so
+    /// a scrape during an observation never shows `_count` and `+Inf` disagreeing.
+    counts: [AtomicU64; BUCKETS.len() + 1],
+    /// Microseconds (wraps after 584,000 years of check time).
+    sum_us: AtomicU64,
 }
 
 impl Histogram {
-    fn observe(&mut self, us: u64) {
+    fn observe(&self, us: u64) {
         let secs = us as f64 / 1e6;
         let i = BUCKETS
             .iter()
             .position(|b| secs <= *b)
             .unwrap_or(BUCKETS.len());
-        self.counts[i] += 1;
-        self.sum_us = self.sum_us.saturating_add(us);
-        self.count += 1;
+        self.counts[i].fetch_add(1, Ordering::Relaxed);
+        self.sum_us.fetch_add(us, Ordering::Relaxed);
+    }
+}
+
+/// Where one check's run times go; get it once with [`Registry::check_timer`] (the
+/// policy does when it builds its checks) and call [`CheckTimer::observe`] per run.
+#[derive(Clone)]
+pub struct CheckTimer(Arc<Histogram>);
+
+impl CheckTimer {
+    /// The check ran for `elapsed_us` microseconds (pass, hit or error).
+    pub fn observe(&self, elapsed_us: u64) {
+        self.0.observe(elapsed_us);
     }
 }
 
@@ -105,7 +119,8 @@ type DecisionKey = (String, String, String, String);
 pub struct Registry {
     sessions: AtomicU64,
     decisions: Mutex<BTreeMap<DecisionKey, u64>>,
-    latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    /// Taken only to register a check and to render; runs record through the handles.
+    latency: Mutex<BTreeMap<&'static str, Arc<Histogram>>>,
     check_errors: Mutex<BTreeMap<&'static str, u64>>,
     dns_errors: Mutex<BTreeMap<String, u64>>,
     gauges: Mutex<Vec<Gauge>>,
@@ -150,10 +165,21 @@ impl Registry {
         }
     }
 
-    /// A check ran for `elapsed_us` microseconds (pass, hit or error).
+    /// A check ran for `elapsed_us` microseconds (pass, hit or error). Looks the
+    /// check up each time: code that records often holds a [`CheckTimer`] instead.
     pub fn observe_check(&self, check: &'static str, elapsed_us: u64) {
-        if let Ok(mut m) = self.latency.lock() {
-            m.entry(check).or_default().observe(elapsed_us);
+        self.check_timer(check).observe(elapsed_us);
+    }
+
+    /// The histogram handle of `check`, created on first use; the same one for every
+    /// call with that name (a reload keeps counting into it). A histogram nothing was
+    /// observed into yet is left out of [`Registry::render`], as if not registered.
+    pub fn check_timer(&self, check: &'static str) -> CheckTimer {
+        match self.latency.lock() {
+            Ok(mut m) => CheckTimer(Arc::clone(m.entry(check).or_default())),
+            // A poisoned map (a panic while holding it, which the code under it cannot
+            // do) only costs this check its samples.
+            Err(_) => CheckTimer(Arc::default()),
         }
     }
 
@@ -247,9 +273,15 @@ impl Registry {
         );
         if let Ok(m) = self.latency.lock() {
             for (check, h) in m.iter() {
+                let counts: Vec<u64> = h.counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+                let count: u64 = counts.iter().sum();
+                if count == 0 {
+                    continue;
+                }
+                let sum_us = h.sum_us.load(Ordering::Relaxed);
                 let check = esc(check);
                 let mut cumulative = 0;
-                for (i, n) in h.counts.iter().enumerate() {
+                for (i, n) in counts.iter().enumerate() {
                     cumulative += n;
                     let le = BUCKETS
                         .get(i)
@@ -262,12 +294,11 @@ impl Registry {
                 let _ = writeln!(
                     out,
                     "mxgate_check_duration_seconds_sum{{check=\"{check}\"}} {}",
-                    h.sum_us as f64 / 1e6
+                    sum_us as f64 / 1e6
                 );
                 let _ = writeln!(
                     out,
-                    "mxgate_check_duration_seconds_count{{check=\"{check}\"}} {}",
-                    h.count
+                    "mxgate_check_duration_seconds_count{{check=\"{check}\"}} {count}"
                 );
             }
         }

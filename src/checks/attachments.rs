@@ -227,8 +227,20 @@ impl Check for AttachmentsCheck {
 
     fn check<'a>(&'a self, _stage: Stage, session: &'a Session) -> CheckFuture<'a> {
         let tx = &session.tx;
-        let raw = mime::build_raw(&tx.headers, &tx.body);
         let truncated = tx.body_truncated;
+        // Most mail is one text part without a name: the headers (and a linear pass
+        // over a small body) prove the scan would find nothing, so the copy and the
+        // parse are skipped and the verdict is the one for an empty scan (which still
+        // applies `oversize` to a truncated message). Large bodies take the full path,
+        // which scans them off the runtime thread.
+        if tx.body.len() <= INLINE_SCAN && mime::nameless_single_part(&tx.headers, &tx.body) {
+            let outcome = judge_scan(&self.s, &Scan::default(), truncated);
+            if let Some(note) = &outcome.note {
+                tracing::info!(session = %session.id, check = "attachments", note = %note, "scan incomplete");
+            }
+            return Box::pin(std::future::ready(Ok(Outcome::from(outcome.finding))));
+        }
+        let raw = mime::build_raw(&tx.headers, &tx.body);
         let s = Arc::clone(&self.s);
         let id = session.id.clone();
         Box::pin(async move {
