@@ -10,6 +10,7 @@
 
 pub mod eval;
 pub mod headers;
+pub mod memory;
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
 use crate::config::Config;
@@ -19,6 +20,7 @@ use crate::session::{Fact, Session, SpfFact, Stage};
 use crate::spf_lookup::SpfLookup;
 use crate::verdict::{Action, Reply};
 use eval::{Evaluation, Identity};
+use memory::{Key, Memory};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -140,8 +142,11 @@ pub const REGISTRATION: Registration = Registration {
             return Ok(None);
         };
         let dns = services.dns(c)?;
+        // With the DNS cache off (someone debugging DNS) every session must query:
+        // the evaluation memory goes off with it.
+        let remember = c.dns.cache_size > 0;
         Ok(Some(
-            Box::new(SpfCheck::new(cfg.clone(), dns)) as Box<dyn Check>
+            Box::new(SpfCheck::new(cfg.clone(), dns, remember)) as Box<dyn Check>
         ))
     },
 };
@@ -153,11 +158,14 @@ pub struct SpfCheck {
     lookup: SpfLookup,
     viaspf: viaspf::Config,
     host_name: Option<String>,
+    /// Recent evaluations ([`memory`]); None when the DNS cache is off.
+    memory: Option<Memory>,
 }
 
 impl SpfCheck {
-    /// The check over the shared resolver.
-    pub fn new(cfg: SpfConfig, dns: Arc<Dns>) -> Self {
+    /// The check over the shared resolver; `remember`: keep recent evaluations for
+    /// [`memory::TTL`] (the registry turns it off with `[dns] cache_size = 0`).
+    pub fn new(cfg: SpfConfig, dns: Arc<Dns>, remember: bool) -> Self {
         let host_name = system_host_name();
         let timeout = Duration::from_millis(cfg.timeout_ms.max(1));
         let mut builder = viaspf::Config::builder().timeout(timeout);
@@ -176,7 +184,52 @@ impl SpfCheck {
             viaspf: builder.build(),
             host_name,
             cfg,
+            memory: remember.then(Memory::new),
         }
+    }
+
+    /// The MAIL FROM identity's evaluation, remembered or fresh.
+    async fn mail_from(
+        &self,
+        ip: IpAddr,
+        helo: Option<&str>,
+        sender: &str,
+        deadline: Instant,
+    ) -> Evaluation {
+        let key = self
+            .memory
+            .as_ref()
+            .map(|_| Key::mail_from(ip, helo, sender));
+        self.remembered(key, || {
+            eval::evaluate_mail_from(&self.lookup, &self.viaspf, ip, helo, sender, deadline)
+        })
+        .await
+    }
+
+    /// The HELO identity's evaluation, remembered or fresh.
+    async fn helo(&self, ip: IpAddr, helo: Option<&str>, deadline: Instant) -> Evaluation {
+        let key = self.memory.as_ref().map(|_| Key::helo(ip, helo));
+        self.remembered(key, || {
+            eval::evaluate_helo(&self.lookup, &self.viaspf, ip, helo, deadline)
+        })
+        .await
+    }
+
+    async fn remembered<F: std::future::Future<Output = Evaluation>>(
+        &self,
+        key: Option<Key>,
+        evaluate: impl FnOnce() -> F,
+    ) -> Evaluation {
+        let (Some(memory), Some(key)) = (self.memory.as_ref(), key) else {
+            return evaluate().await;
+        };
+        if let Some(e) = memory.get(&key, Instant::now()) {
+            tracing::debug!(evaluation = %e, "spf: result remembered from a recent session");
+            return e;
+        }
+        let e = evaluate().await;
+        memory.put(key, &e, Instant::now());
+        e
     }
 
     /// Our authserv-id for this session (see [`SpfConfig::authserv_id`]).
@@ -210,14 +263,11 @@ impl SpfCheck {
         let helo = session.helo.as_deref();
         let sender = session.tx.sender.as_str();
         let (mail, helo_eval) = if sender.is_empty() || !self.cfg.check_helo {
-            let mail =
-                eval::evaluate_mail_from(&self.lookup, &self.viaspf, ip, helo, sender, deadline)
-                    .await;
-            (mail, None)
+            (self.mail_from(ip, helo, sender, deadline).await, None)
         } else {
             let (m, h) = tokio::join!(
-                eval::evaluate_mail_from(&self.lookup, &self.viaspf, ip, helo, sender, deadline),
-                eval::evaluate_helo(&self.lookup, &self.viaspf, ip, helo, deadline),
+                self.mail_from(ip, helo, sender, deadline),
+                self.helo(ip, helo, deadline),
             );
             (m, Some(h))
         };
