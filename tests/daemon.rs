@@ -135,7 +135,8 @@ async fn bad_helo_is_rejected_at_rcpt_except_postmaster_on_both_sockets() {
         .expect("unix");
     let st = session(&mut conn, "mail.example.org", &["<bob@example.net>"]).await;
     assert!(
-        st.iter().all(|s| matches!(s, Status::Continue | Status::Noreply)),
+        st.iter()
+            .all(|s| matches!(s, Status::Continue | Status::Noreply)),
         "{st:?}"
     );
     let (actions, status) = conn.eom().await.expect("eom");
