@@ -15,8 +15,11 @@
 #[path = "../tests/support/pg.rs"]
 mod pg;
 
+#[path = "common/denylist_seed.rs"]
+mod denylist_seed;
+
 use criterion::Criterion;
-use mxgate::checks::denylist::pg::{PgDenylist, SCHEMA as DENYLIST_SCHEMA};
+use mxgate::checks::denylist::pg::PgDenylist;
 use mxgate::checks::denylist::{now_epoch, DenyAction, DenyTable};
 use mxgate::checks::greylist::logic::{GreylistStore, Key, Listed, Params, Status, Triplet};
 use mxgate::checks::greylist::sqlite::SqliteStore;
@@ -33,8 +36,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 
-/// Entries in the denylist table and file (plus the one the hit finds).
-const DENYLIST_ROWS: usize = 10_000;
+/// The listed address the hit finds (the table and file hold denylist_seed::ROWS entries).
 const LISTED: &str = "bounced42@example.net";
 const NOT_LISTED: &str = "bob+news@example.test";
 
@@ -174,19 +176,7 @@ fn bench_greylist(c: &mut Criterion, rt: &Runtime, dir: &Path) {
 }
 
 async fn warm_denylist(pg: &pg::PgCluster) -> PgDenylist {
-    let mut client = pg.client().await;
-    mxgate::store::pg::migrate(&mut client, "denylist", DENYLIST_SCHEMA)
-        .await
-        .expect("denylist schema");
-    client
-        .execute(
-            "INSERT INTO mxgate_denylist (key, action, reason, source)
-             SELECT 'bounced' || i || '@example.net', 'drop', 'SES permanent bounce', 'ses-bounce'
-             FROM generate_series(1, $1::int) AS i",
-            &[&(DENYLIST_ROWS as i32)],
-        )
-        .await
-        .expect("denylist rows");
+    denylist_seed::seed(pg).await;
     let db = DbConfig {
         host: pg.socket_dir().display().to_string(),
         port: pg.port(),
@@ -230,7 +220,7 @@ fn bench_denylist(c: &mut Criterion, rt: &Runtime, pg: &pg::PgCluster) {
         .is_none());
 
     let mut text = String::new();
-    for i in 1..=DENYLIST_ROWS {
+    for i in 1..=denylist_seed::ROWS {
         text.push_str(&format!(
             "bounced{i}@example.net drop SES permanent bounce\n"
         ));

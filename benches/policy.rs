@@ -26,8 +26,11 @@ mod dns;
 #[path = "../tests/support/pg.rs"]
 mod pg;
 
+#[path = "common/denylist_seed.rs"]
+mod denylist_seed;
+
 use criterion::{BatchSize, Criterion};
-use mxgate::checks::denylist::pg::{PgDenylist, SCHEMA as DENYLIST_SCHEMA};
+use mxgate::checks::denylist::pg::PgDenylist;
 use mxgate::checks::greylist::logic::{GreylistStore, ListFilter};
 use mxgate::checks::greylist::sqlite::SqliteStore;
 use mxgate::checks::Services;
@@ -87,9 +90,6 @@ const CHECKS: &[(&str, &str)] = &[
     ("attachments", "[checks.attachments]\n"),
 ];
 
-/// Entries in the generated denylist table (none matches the recipient).
-const DENYLIST_ROWS: usize = 10_000;
-
 /// What every benchmark shares: the runtime, DNS, PostgreSQL and the map files.
 struct Fixtures {
     dns: dns::DnsServer,
@@ -124,7 +124,7 @@ async fn fixtures() -> Fixtures {
     write_maps(tmp.path());
     let dns = start_dns().await;
     let pg = pg::PgCluster::start().await;
-    seed_denylist(&pg).await;
+    denylist_seed::seed(&pg).await;
     Fixtures { dns, pg, tmp }
 }
 
@@ -182,22 +182,6 @@ fn write_maps(dir: &Path) {
 fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-}
-
-async fn seed_denylist(pg: &pg::PgCluster) {
-    let mut client = pg.client().await;
-    mxgate::store::pg::migrate(&mut client, "denylist", DENYLIST_SCHEMA)
-        .await
-        .expect("denylist schema");
-    client
-        .execute(
-            "INSERT INTO mxgate_denylist (key, action, reason, source)
-             SELECT 'bounced' || i || '@example.net', 'drop', 'SES permanent bounce', 'ses-bounce'
-             FROM generate_series(1, $1::int) AS i",
-            &[&(DENYLIST_ROWS as i32)],
-        )
-        .await
-        .expect("denylist rows");
 }
 
 fn config_text(fx: &Fixtures, sections: &[&str]) -> String {
