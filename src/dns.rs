@@ -180,28 +180,23 @@ impl Front {
         let Ok(mut map) = self.map.lock() else {
             return;
         };
-        if map.len() >= self.cap && !map.contains_key(name) {
-            // Bounded like hickory's cache: drop what expired, and everything if that
-            // was not enough (names chosen by clients must not grow it without end).
-            map.retain(|_, slots| {
-                slots.retain(|s| s.until > now);
-                !slots.is_empty()
-            });
-            if map.len() >= self.cap {
-                map.clear();
-            }
-        }
-        let slots = map.entry(Box::from(name)).or_default();
         let slot = Slot {
             rtype,
             raw,
             answers,
             until,
         };
-        match slots.iter_mut().find(|s| s.rtype == rtype && s.raw == raw) {
-            Some(s) => *s = slot,
-            None => slots.push(slot),
+        if let Some(slots) = map.get_mut(name) {
+            match slots.iter_mut().find(|s| s.rtype == rtype && s.raw == raw) {
+                Some(s) => *s = slot,
+                None => slots.push(slot),
+            }
+            return;
         }
+        // Bounded like hickory's cache: a name with nothing unexpired goes first.
+        crate::bounded::insert(&mut map, Box::from(name), vec![slot], self.cap, |slots| {
+            slots.iter().any(|s| s.until > now)
+        });
     }
 }
 

@@ -142,13 +142,7 @@ impl PassCache {
 }
 
 fn insert<K: Hash + Eq>(map: &mut HashMap<K, i64>, k: K, now: i64, ttl: i64, max: usize) {
-    if map.len() >= max && !map.contains_key(&k) {
-        map.retain(|_, at| (0..ttl).contains(&(now - *at)));
-        if map.len() >= max {
-            map.clear();
-        }
-    }
-    map.insert(k, now);
+    crate::bounded::insert(map, k, now, max, |at| (0..ttl).contains(&(now - *at)));
 }
 
 #[cfg(test)]

@@ -100,14 +100,10 @@ impl Memory {
         let Ok(mut map) = self.map.lock() else {
             return;
         };
-        if map.len() >= self.max && !map.contains_key(&key) {
-            let ttl = self.ttl;
-            map.retain(|_, (at, _)| now.saturating_duration_since(*at) < ttl);
-            if map.len() >= self.max {
-                map.clear();
-            }
-        }
-        map.insert(key, (now, e.clone()));
+        let ttl = self.ttl;
+        crate::bounded::insert(&mut map, key, (now, e.clone()), self.max, |(at, _)| {
+            now.saturating_duration_since(*at) < ttl
+        });
     }
 
     /// Entries held (expired ones included until a sweep).
