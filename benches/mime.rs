@@ -6,8 +6,9 @@
 //! Run: `cargo bench --bench mime`. `cargo test --benches` runs each once as a test;
 //! every message is first checked to give exactly the names it carries.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mxgate::mime::{build_raw, scan, Limits, Source};
+use mxgate::replay::format::base64_encode;
+use mxgate::replay::format::base64_encode;
 use std::hint::black_box;
 
 /// A message and the names a scan must find in it (in order).
@@ -84,7 +85,7 @@ fn business_body(boundary: &str, pdf_bytes: usize, png_bytes: usize) -> String {
         "\r\n--{boundary}\r\nContent-Type: image/png; name=\"=?UTF-8?B?{}?=\"\r\n\
          Content-Disposition: inline\r\nContent-ID: <img1@example.test>\r\n\
          Content-Transfer-Encoding: base64\r\n\r\n",
-        base64(FOTO.as_bytes())
+        base64_encode(FOTO.as_bytes())
     ));
     b.push_str(&base64_lines(png_bytes));
     b.push_str(&format!("\r\n--{boundary}--\r\n"));
@@ -141,28 +142,6 @@ fn zip() -> Message {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// `len` pseudo-random bytes as base64 in 76-character lines (what mail clients send).
 fn base64_lines(len: usize) -> String {
     let mut x: u32 = 0x1234_5678;
@@ -174,7 +153,7 @@ fn base64_lines(len: usize) -> String {
             x as u8
         })
         .collect();
-    let encoded = base64(&data);
+    let encoded = base64_encode(&data);
     let mut out = String::with_capacity(encoded.len() + encoded.len() / 38);
     for line in encoded.as_bytes().chunks(76) {
         out.push_str(std::str::from_utf8(line).unwrap_or_default());

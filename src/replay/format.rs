@@ -1492,7 +1492,8 @@ fn write_body(out: &mut String, body: &[u8], expect: &Option<Expect>) {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-fn base64_encode(data: &[u8]) -> String {
+/// Standard base64 with padding, no line breaks (also used by the benches to build messages).
+pub fn base64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
