@@ -6,8 +6,8 @@
 //! Run: `cargo bench --bench mime`. `cargo test --benches` runs each once as a test;
 //! every message is first checked to give exactly the names it carries.
 
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mxgate::mime::{build_raw, scan, Limits, Source};
-use mxgate::replay::format::base64_encode;
 use mxgate::replay::format::base64_encode;
 use std::hint::black_box;
 
