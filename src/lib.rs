@@ -20,4 +20,5 @@ pub mod replay;
 pub mod session;
 pub mod spf_lookup;
 pub mod store;
+pub mod text;
 pub mod verdict;

@@ -381,9 +381,9 @@ fn name_reply(cfg: &AttachmentsConfig, text: &str, name: &str) -> Option<Reply> 
     if let Some(r) = cfg.common().reply {
         let mut out = r.clone();
         out.text = r.text.replace("{name}", name);
-        // The configured text was validated at load; the name is printable ASCII
-        // of bounded length, so only the length can need a cut.
-        out.text.truncate(900);
+        // The configured text was validated at load; the name is bounded but may be
+        // long, so cut (on a char boundary, whatever the name holds).
+        crate::text::truncate_string(&mut out.text, 900);
         return Some(out);
     }
     match cfg.action {

@@ -69,8 +69,7 @@ impl ReplyTemplate {
                 }
             }
         }
-        // Every part is printable ASCII, so cutting at a byte is cutting at a char.
-        out.truncate(MAX_TEXT);
+        crate::text::truncate_string(&mut out, MAX_TEXT);
         if out.trim().is_empty() {
             // An all-placeholder template with nothing to fill would send an empty reply.
             out = "Service unavailable; client blocked by a DNS list".into();

@@ -128,10 +128,11 @@ pub fn normalize_sender(addr: &str, delimiters: &str) -> String {
 
 /// `SRS0=HHH=TT=domain=local` / `SRS1=HHH=fwd==HHH=TT=domain=local` → (local, domain).
 fn srs_original(local: &str) -> Option<(String, String)> {
-    let lower = local.to_ascii_lowercase();
-    let tail = if lower.starts_with("srs0") && lower.len() > 4 {
-        &local[5..]
-    } else if lower.starts_with("srs1") && lower.len() > 4 {
+    // Matched on bytes: the separator after `SRS0` must be ASCII, so the slice after
+    // it is on a char boundary whatever the sender wrote (`srs0ß…` is not SRS).
+    let tail = if let Some(rest) = crate::text::strip_prefix_ci(local, "srs0") {
+        rest.strip_prefix(['=', '+', '-'])?
+    } else if crate::text::strip_prefix_ci(local, "srs1").is_some() {
         // SRS1 wraps an SRS0 address of the first forwarder after "==".
         local.split_once("==")?.1
     } else {
@@ -196,6 +197,25 @@ pub fn normalize_rcpt(addr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A remote sender chose these: 8-bit MAIL FROM under SMTPUTF8. `&local[5..]` after
+    /// a byte-wise `srs0` test used to panic ("byte index 5 is not a char boundary").
+    #[test]
+    fn non_ascii_srs_lookalikes_do_not_panic() {
+        for local in [
+            "srs0ß", "SRS0😀", "srs0ßx=y=z=w", "SRS1é==a=b=c=d", "srs0=😀=é=ß=ü", "sRs0\u{301}",
+            "prvs=ß", "btv1==é", "é=ß.x", "😀123abc", "srs1", "srs0", "s", "",
+        ] {
+            for domain in ["", "@example.com", "@exämple.com"] {
+                let _ = normalize_sender(&format!("{local}{domain}"), "+-");
+            }
+        }
+        assert_eq!(s("srs0ß@fwd.example"), "srs#ß@fwd.example");
+        assert_eq!(
+            s("SRS0+HHH=TT=orig.example=alice@fwd.example"),
+            "alice@orig.example"
+        );
+    }
 
     fn s(a: &str) -> String {
         normalize_sender(a, "+")

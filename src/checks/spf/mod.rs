@@ -493,7 +493,7 @@ pub fn sanitize_explanation(s: &str) -> String {
         }
     }
     if out.len() > MAX_EXPLANATION {
-        out.truncate(MAX_EXPLANATION);
+        crate::text::truncate_string(&mut out, MAX_EXPLANATION);
     }
     out
 }
