@@ -3,13 +3,15 @@
 //! Errors name the file, the line and the key, so an operator can go straight to the
 //! mistake; a config that does not validate is never used.
 
-use crate::checks::helo::HeloConfig;
+use crate::checks::{Registration, Section, SetupError};
 use crate::net::{Cidr, ListenSpec};
-use crate::verdict::{Action, Reply};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
+
+pub use crate::checks::common::{CheckCommon, Mode, OnError, ReplyConfig};
 
 /// A config that could not be read or did not validate.
 #[derive(Debug, thiserror::Error)]
@@ -35,125 +37,6 @@ impl fmt::Display for ConfigError {
         }
         write!(f, ": {}", self.message)
     }
-}
-
-/// Log-only shadow mode or enforcement, per check.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, Eq, PartialEq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Apply the verdict.
-    #[default]
-    Enforce,
-    /// Log what would have happened and continue.
-    Log,
-}
-
-/// What a check does when its DNS or database lookup fails.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, Eq, PartialEq)]
-#[serde(rename_all = "kebab-case")]
-pub enum OnError {
-    /// Answer 4xx so the client retries later.
-    Tempfail,
-    /// Fail open: log, count, go on.
-    #[default]
-    Continue,
-}
-
-/// A configured reply: `reply = { code = 550, xcode = "5.7.1", text = "…" }`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReplyConfig {
-    /// 4xx or 5xx, matching the action.
-    pub code: u16,
-    /// RFC 3463 enhanced status code.
-    pub xcode: String,
-    /// Reply text.
-    pub text: String,
-}
-
-impl ReplyConfig {
-    /// The reply this config describes.
-    pub fn to_reply(&self) -> Reply {
-        Reply::new(self.code, &self.xcode, &self.text)
-    }
-}
-
-/// Settings every check has, whatever it checks.
-#[derive(Clone, Debug)]
-pub struct CheckCommon {
-    /// Off means the check is not built at all.
-    pub enabled: bool,
-    /// enforce or log.
-    pub mode: Mode,
-    /// What a hit does.
-    pub action: Action,
-    /// What a lookup failure does.
-    pub on_error: OnError,
-    /// Reply for reject/tempfail hits; the check's default otherwise.
-    pub reply: Option<Reply>,
-}
-
-/// Declares a check's config struct with the common keys (`enabled`, `mode`, `action`,
-/// `on_error`, `reply`) and the check's own keys, all optional with defaults.
-#[macro_export]
-macro_rules! check_config {
-    (
-        $(#[$meta:meta])*
-        pub struct $name:ident {
-            action: $action:expr,
-            on_error: $on_error:expr;
-            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty = $default:expr ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
-        #[serde(default, deny_unknown_fields)]
-        pub struct $name {
-            /// Build and run this check.
-            pub enabled: bool,
-            /// `enforce` or `log` (shadow mode).
-            pub mode: $crate::config::Mode,
-            /// What a hit does: accept, reject, tempfail, discard, drop-recipient.
-            pub action: $crate::verdict::Action,
-            /// What a DNS or database failure does: tempfail or continue.
-            pub on_error: $crate::config::OnError,
-            /// The SMTP reply for reject/tempfail.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub reply: Option<toml::Spanned<$crate::config::ReplyConfig>>,
-            $( $(#[$fmeta])* pub $field: $ty, )*
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                $name {
-                    enabled: true,
-                    mode: $crate::config::Mode::Enforce,
-                    action: $action,
-                    on_error: $on_error,
-                    reply: None,
-                    $( $field: $default, )*
-                }
-            }
-        }
-
-        impl $name {
-            /// The settings every check shares.
-            pub fn common(&self) -> $crate::config::CheckCommon {
-                $crate::config::CheckCommon {
-                    enabled: self.enabled,
-                    mode: self.mode,
-                    action: self.action,
-                    on_error: self.on_error,
-                    reply: self.reply.as_ref().map(|r| r.get_ref().to_reply()),
-                }
-            }
-
-            /// Span of the reply table, for error messages.
-            pub fn reply_span(&self) -> Option<std::ops::Range<usize>> {
-                self.reply.as_ref().map(|r| r.span())
-            }
-        }
-    };
 }
 
 /// How the daemon runs.
@@ -251,47 +134,65 @@ impl Default for PolicyConfig {
     }
 }
 
-/// One section per check; the order of the sections in the file is the order checks
-/// run within a stage.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ChecksConfig {
-    /// HELO/EHLO name sanity.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub helo: Option<HeloConfig>,
-    /// Reverse DNS of the client (PTR, forward-confirmed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rdns: Option<crate::checks::rdns::RdnsConfig>,
-    /// DNS blocklists and allowlists.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dnsbl: Option<crate::checks::dnsbl::DnsblConfig>,
-    /// SPF (RFC 7208) for the HELO and MAIL FROM identities.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub spf: Option<crate::checks::spf::SpfConfig>,
-    /// Client access table (CIDR).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_access: Option<crate::checks::client_access::ClientAccessConfig>,
-    /// Sender access table.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sender_access: Option<crate::checks::sender_access::SenderAccessConfig>,
-    /// Sender address syntax and domain existence.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sender_domain: Option<crate::checks::sender_domain::SenderDomainConfig>,
-    /// Recipient address syntax and domain existence.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recipient_domain: Option<crate::checks::recipient_domain::RecipientDomainConfig>,
-    /// Valid recipients of relayed domains.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub relay: Option<crate::checks::relay::RelayConfig>,
-    /// Recipient denylist (bounces, complaints).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub denylist: Option<crate::checks::denylist::DenylistConfig>,
-    /// Greylisting.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub greylist: Option<crate::checks::greylist::GreylistConfig>,
-    /// Attachment file-name blocking.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachments: Option<crate::checks::attachments::AttachmentsConfig>,
+/// The names of the `[checks.*]` sections, in the order the file lists them. Each
+/// section's content is read by its own check ([`Registration::parse`]).
+#[derive(Clone, Debug, Default)]
+pub struct CheckNames(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for CheckNames {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl<'de> serde::de::Visitor<'de> for Names {
+            type Value = CheckNames;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of check sections")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CheckNames, A::Error> {
+                let mut names = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    names.push(k);
+                }
+                Ok(CheckNames(names))
+            }
+        }
+        d.deserialize_map(Names)
+    }
+}
+
+/// The text a config was read from, kept so that problems found after parsing (a check
+/// that cannot be built) still name the line.
+#[derive(Clone, Debug, Default)]
+pub struct Source {
+    /// The file.
+    pub path: PathBuf,
+    /// Its contents.
+    pub text: String,
+}
+
+impl Source {
+    /// An error at a dotted key (`checks.relay.map`), with the key's line when the file
+    /// has it (else its section's line).
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            path: self.path.clone(),
+            line: key_line(&self.text, key),
+            key: Some(key.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    /// A check's setup problem, located.
+    pub fn setup_error(&self, check: &str, e: &SetupError) -> ConfigError {
+        let key = match &e.key {
+            Some(k) => format!("checks.{check}.{k}"),
+            None => format!("checks.{check}"),
+        };
+        self.error_at(&key, e.message.clone())
+    }
 }
 
 /// The whole, validated configuration.
@@ -306,13 +207,22 @@ pub struct Config {
     pub dns: crate::dns::DnsConfig,
     /// PostgreSQL, for checks with a database backend.
     pub database: crate::store::pg::DbConfig,
-    /// The checks.
-    pub checks: ChecksConfig,
+    /// The names of the check sections in file order (their contents are in `checks`).
+    #[serde(rename = "checks", skip_serializing)]
+    pub check_names: CheckNames,
     /// The Prometheus endpoint (off by default).
     pub metrics: crate::metrics::MetricsConfig,
-    /// Check names in the order the file lists them.
+    /// Every check section of the file, in run order: file order, except that a check
+    /// comes after the checks it reads ([`Registration::after`]).
     #[serde(skip)]
-    pub check_order: Vec<String>,
+    pub checks: Vec<Arc<dyn Section>>,
+    /// Things the operator should know that do not stop mxgate (a section moved after
+    /// the check it reads, a deprecated spelling).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+    /// Where the config came from.
+    #[serde(skip)]
+    pub source: Arc<Source>,
     /// Parsed `daemon.listen`.
     #[serde(skip)]
     pub listen: Vec<ListenSpec>,
@@ -354,15 +264,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     let mut config: Config = toml::from_str(text)
         .map_err(|e: toml::de::Error| err_at(e.span(), None, e.message().trim().to_owned()))?;
-
-    // Serde forgets the order of tables; re-read it so checks run as the file lists them.
-    let table: toml::Table = toml::from_str(text)
-        .map_err(|e: toml::de::Error| err_at(e.span(), None, e.message().trim().to_owned()))?;
-    config.check_order = table
-        .get("checks")
-        .and_then(|c| c.as_table())
-        .map(|t| t.keys().cloned().collect())
-        .unwrap_or_default();
 
     config.listen = config
         .daemon
@@ -433,42 +334,147 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         return Err(err_at(None, Some("dns.nameservers".into()), m));
     }
 
-    for check in crate::checks::registry() {
-        if let Some((common, reply_span)) = (check.common)(&config) {
-            validate_common(check.name, &common).map_err(|m| {
-                err_at(
-                    reply_span.or(None),
-                    Some(format!("checks.{}.reply", check.name)),
-                    m,
-                )
-            })?;
+    config.source = Arc::new(Source {
+        path: path.to_owned(),
+        text: text.to_owned(),
+    });
+    let source = Arc::clone(&config.source);
+    let mut sections: Vec<Arc<dyn Section>> = Vec::new();
+    for name in &config.check_names.0 {
+        let Some(reg) = crate::checks::registration(name) else {
+            let known: Vec<&str> = crate::checks::registry().iter().map(|r| r.name).collect();
+            return Err(source.error_at(
+                &format!("checks.{name}"),
+                format!("unknown check; known: {}", known.join(", ")),
+            ));
+        };
+        let Some(section) = (reg.parse)(text)
+            .map_err(|e: toml::de::Error| err_at(e.span(), None, e.message().trim().to_owned()))?
+        else {
+            continue;
+        };
+        let common = section.common();
+        common.validate().map_err(|m| {
+            err_at(
+                section.reply_span(),
+                Some(format!("checks.{}.reply", reg.name)),
+                m,
+            )
+        })?;
+        if common.enabled {
+            section
+                .validate()
+                .map_err(|e| source.setup_error(reg.name, &e))?;
         }
+        sections.push(section);
     }
+    let (ordered, moved) = run_order(sections);
+    config.checks = ordered;
+    config.warnings.extend(moved);
     Ok(config)
 }
 
-/// The reply must be sendable and of the class the action needs; indymilter would
-/// otherwise silently replace it.
-fn validate_common(_check: &str, common: &CheckCommon) -> Result<(), String> {
-    let Some(reply) = &common.reply else {
-        return Ok(());
-    };
-    reply.validate()?;
-    match common.action {
-        Action::Reject if reply.is_temporary() => Err(format!(
-            "action is reject but the reply {} is temporary (4xx)",
-            reply.code
-        )),
-        Action::Tempfail if !reply.is_temporary() => Err(format!(
-            "action is tempfail but the reply {} is permanent (5xx)",
-            reply.code
-        )),
-        Action::Accept | Action::Discard | Action::DropRecipient => Err(format!(
-            "a reply is never sent with action {}; remove it",
-            common.action.as_str()
-        )),
-        _ => Ok(()),
+/// File order, except that a check runs after every enabled check it reads
+/// ([`Registration::after`]) even when the file lists it earlier. Deriving the order
+/// rather than refusing the file keeps every installed config working, and the order
+/// it replaces could only have given wrong verdicts; each move is reported as a warning.
+fn run_order(sections: Vec<Arc<dyn Section>>) -> (Vec<Arc<dyn Section>>, Vec<String>) {
+    let name = |s: &Arc<dyn Section>| s.registration().name;
+    let enabled: Vec<&'static str> = sections
+        .iter()
+        .filter(|s| s.common().enabled)
+        .map(name)
+        .collect();
+    let mut warnings = Vec::new();
+    for (i, s) in sections.iter().enumerate() {
+        for dep in s.registration().after {
+            if enabled.contains(dep) && sections[i..].iter().any(|l| name(l) == *dep) {
+                warnings.push(format!(
+                    "checks.{}: listed before checks.{dep}, which it reads; it runs after it",
+                    name(s)
+                ));
+            }
+        }
     }
+    let mut out: Vec<Arc<dyn Section>> = Vec::with_capacity(sections.len());
+    let mut pending = sections;
+    // Place the first pending section whose enabled dependencies are all placed. `after`
+    // names only registered checks and has no cycle (tested), so one is always ready;
+    // the fallback to the first keeps this total even if that ever broke.
+    while !pending.is_empty() {
+        let i = pending
+            .iter()
+            .position(|s| {
+                s.registration()
+                    .after
+                    .iter()
+                    .all(|dep| !enabled.contains(dep) || out.iter().any(|o| name(o) == *dep))
+            })
+            .unwrap_or(0);
+        out.push(pending.remove(i));
+    }
+    (out, warnings)
+}
+
+/// The line of a dotted key (`checks.relay.map`): the key's own line inside its table,
+/// else the table's header line.
+fn key_line(text: &str, dotted: &str) -> Option<usize> {
+    let (table, key) = match dotted.split_once("checks.") {
+        Some(("", rest)) => match rest.split_once('.') {
+            Some((check, key)) => (format!("checks.{check}"), Some(key)),
+            None => (format!("checks.{rest}"), None),
+        },
+        _ => match dotted.rsplit_once('.') {
+            Some((t, k)) => (t.to_owned(), Some(k)),
+            None => (String::new(), Some(dotted)),
+        },
+    };
+    // `lists[2]...`: the third `[[checks.X.lists]]` table.
+    if let Some((array, rest)) = key.and_then(|k| k.split_once('[')) {
+        let index: Option<usize> = rest.split(']').next().and_then(|i| i.parse().ok());
+        let wanted = format!("{table}.{array}");
+        let found = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                l.trim()
+                    .strip_prefix("[[")
+                    .and_then(|h| h.split("]]").next())
+                    .is_some_and(|h| {
+                        h.split('.').map(str::trim).collect::<Vec<_>>().join(".") == wanted
+                    })
+            })
+            .nth(index.unwrap_or(0))
+            .map(|(n, _)| n + 1);
+        if found.is_some() {
+            return found;
+        }
+    }
+    // The key's first path component, without an index: `lists[2].zone` -> `lists`.
+    let key = key.map(|k| k.split(['.', '[']).next().unwrap_or(k).trim());
+    let mut in_table = table.is_empty();
+    let mut header_line = None;
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(h) = line.strip_prefix('[') {
+            let h = h.trim_start_matches('[');
+            let h = h.split(']').next().unwrap_or("").trim();
+            let h: String = h.split('.').map(str::trim).collect::<Vec<_>>().join(".");
+            in_table = h == table;
+            if in_table && header_line.is_none() {
+                header_line = Some(n + 1);
+            }
+            continue;
+        }
+        if in_table {
+            if let (Some(k), Some((lhs, _))) = (key, line.split_once('=')) {
+                if lhs.trim() == k {
+                    return Some(n + 1);
+                }
+            }
+        }
+    }
+    header_line
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -508,9 +514,52 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 }
 
 impl Config {
-    /// The effective configuration as TOML, defaults filled in.
+    /// The effective configuration as TOML, defaults filled in, checks in run order.
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))
+        let mut table = match toml::Table::try_from(self) {
+            Ok(t) => t,
+            Err(e) => return format!("# cannot print config: {e}\n"),
+        };
+        let mut checks = toml::Table::new();
+        for s in &self.checks {
+            match s.to_toml() {
+                Ok(v) => {
+                    checks.insert(s.registration().name.to_owned(), v);
+                }
+                Err(e) => return format!("# cannot print checks.{}: {e}\n", s.registration().name),
+            }
+        }
+        if !checks.is_empty() {
+            table.insert("checks".into(), toml::Value::Table(checks));
+        }
+        toml::to_string_pretty(&table).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))
+    }
+
+    /// The typed settings of the check whose config type is `T`, if the file has its
+    /// section (enabled or not).
+    pub fn section<T: 'static>(&self) -> Option<&T> {
+        self.checks
+            .iter()
+            .find_map(|s| s.as_any().downcast_ref::<T>())
+    }
+
+    /// What checks are built with: the shared services and the global settings they read.
+    pub fn build_env<'a>(
+        &'a self,
+        services: &'a crate::checks::Services,
+    ) -> crate::checks::BuildEnv<'a> {
+        crate::checks::BuildEnv {
+            services,
+            dns: &self.dns,
+            database: &self.database,
+        }
+    }
+
+    /// The check sections in run order, with their registrations.
+    pub fn check_sections(
+        &self,
+    ) -> impl Iterator<Item = (&'static Registration, &Arc<dyn Section>)> {
+        self.checks.iter().map(|s| (s.registration(), s))
     }
 }
 
@@ -573,14 +622,41 @@ mod tests {
 
     #[test]
     fn order_follows_file() {
-        let c = parse_str("[checks.helo]\nenabled = true\n").unwrap();
-        assert_eq!(c.check_order, vec!["helo".to_string()]);
+        let c = parse_str("[checks.helo]\nenabled = true\n[checks.attachments]\n").unwrap();
+        let names: Vec<&str> = c.check_sections().map(|(r, _)| r.name).collect();
+        assert_eq!(names, ["helo", "attachments"]);
+    }
+
+    #[test]
+    fn unknown_check_is_refused_with_its_line() {
+        let e = parse_str("[daemon]\n\n[checks.bogus]\nenabled = true\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(3), Some("checks.bogus")),
+            "{e}"
+        );
+        assert!(e.message.contains("known: "), "{e}");
+    }
+
+    #[test]
+    fn key_lines() {
+        let t = "[daemon]\nlisten = []\n[checks.relay]\n# map = \"x\"\n map = \"y\"\n[[checks.dnsbl.lists]]\nzone = \"z\"\n";
+        assert_eq!(key_line(t, "checks.relay.map"), Some(5));
+        assert_eq!(key_line(t, "checks.relay.table"), Some(3));
+        assert_eq!(key_line(t, "checks.relay"), Some(3));
+        assert_eq!(key_line(t, "daemon.listen"), Some(2));
+        assert_eq!(key_line(t, "checks.dnsbl.lists[0].zone"), Some(6));
+        assert_eq!(key_line(t, "checks.dnsbl.lists[1]"), None);
+        assert_eq!(key_line(t, "checks.missing.x"), None);
     }
 
     #[test]
     fn effective_config_round_trips() {
         let c = parse_str("[checks.helo]\nmode = \"log\"\n").unwrap();
         let again = parse_str(&c.to_toml()).unwrap();
-        assert_eq!(again.checks.helo.unwrap().mode, Mode::Log);
+        let helo = again
+            .section::<crate::checks::helo::HeloConfig>()
+            .expect("helo section");
+        assert_eq!(helo.mode, Mode::Log);
     }
 }

@@ -46,11 +46,13 @@ fn main() -> ExitCode {
                 mxgate::policy::Policy::new(
                     std::sync::Arc::new(c.clone()),
                     &mxgate::checks::Services::default(),
-                )
-                .map_err(|e| format!("{}: {e}", config.display()))?;
+                )?;
                 Ok(c)
             }) {
             Ok(c) => {
+                for w in &c.warnings {
+                    eprintln!("{}: warning: {w}", config.display());
+                }
                 print!("{}", c.to_toml());
                 eprintln!("{}: OK", config.display());
                 ExitCode::SUCCESS

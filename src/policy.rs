@@ -1,7 +1,7 @@
 //! The stage runner: runs a stage's checks in config order, holds early hits until
 //! the first RCPT, applies shadow mode and error policy, and logs one line per decision.
 
-use crate::checks::{self, Check, CheckError, Finding, Outcome, Services};
+use crate::checks::{Check, CheckError, Finding, Outcome, Services};
 use crate::config::{CheckCommon, Config, Mode, OnError};
 use crate::session::{Held, Session, Stage};
 use crate::verdict::{Reply, Verdict};
@@ -32,27 +32,20 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Builds every enabled check, in the order the config file lists them.
-    /// Fails when a check cannot be set up (e.g. no resolver configuration).
+    /// Builds every enabled check, in the config's run order. Fails, naming the file,
+    /// line and key, when a check cannot be set up (a map that does not parse, a store
+    /// that cannot be opened).
     pub fn new(config: Arc<Config>, services: &Services) -> Result<Self, String> {
-        let registry = checks::registry();
-        let mut names: Vec<&str> = config.check_order.iter().map(String::as_str).collect();
-        // Checks configured only by default (not in the file) come after, in registry order.
-        for r in registry {
-            if !names.contains(&r.name) {
-                names.push(r.name);
-            }
-        }
+        let env = config.build_env(services);
         let mut checks = Vec::new();
-        for name in names {
-            let Some(reg) = registry.iter().find(|r| r.name == name) else {
+        for (reg, section) in config.check_sections() {
+            let common = section.common();
+            if !common.enabled {
                 continue;
-            };
-            let built =
-                (reg.build)(&config, services).map_err(|e| format!("checks.{}: {e}", reg.name))?;
-            let (Some(check), Some((common, _))) = (built, (reg.common)(&config)) else {
-                continue;
-            };
+            }
+            let check = section
+                .build(&env)
+                .map_err(|e| config.source.setup_error(reg.name, &e).to_string())?;
             let timer = crate::metrics::global().check_timer(check.name());
             checks.push(Bound {
                 check,

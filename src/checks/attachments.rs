@@ -8,8 +8,7 @@
 //! as `x.exe` — and then `oversize` decides. A malformed structure gives the
 //! `malformed` verdict, after every name that could be found was judged.
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
-use crate::config::Config;
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
 use crate::mime::{self, Limits, Scan, Source};
 use crate::session::{Session, Stage};
 use crate::verdict::{Action, Reply};
@@ -137,7 +136,7 @@ crate::check_config! {
     /// `[checks.attachments]`.
     pub struct AttachmentsConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Continue;
+        on_error: crate::checks::common::OnError::Continue;
         /// Extensions refused (the last extension of a name counts).
         pub blocked_extensions: Vec<Extension> = default_extensions(),
         /// Body bytes buffered and scanned; larger messages are handled per `oversize`.
@@ -158,23 +157,19 @@ crate::check_config! {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "attachments",
-    common: |c| {
-        c.checks
-            .attachments
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c: &Config, _| {
-        Ok(c.checks
-            .attachments
-            .as_ref()
-            .filter(|a| a.enabled)
-            .map(|cfg| Box::new(AttachmentsCheck::new(cfg)) as Box<dyn Check>))
-    },
-};
+/// The attachment check as a plugin.
+pub struct Attachments;
+
+impl CheckSpec for Attachments {
+    const NAME: &'static str = "attachments";
+    const STAGES: &'static [Stage] = &[Stage::Eom];
+    const SUMMARY: &'static str = "attachment names with blocked extensions, decoded (RFC 2231, RFC 2047, nested messages, zip members)";
+    type Config = AttachmentsConfig;
+
+    fn build(cfg: &AttachmentsConfig, _env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        Ok(Box::new(AttachmentsCheck::new(cfg)))
+    }
+}
 
 /// Messages up to this size are scanned on the runtime thread; larger ones on the
 /// blocking pool, so a 10 MiB parse does not stall other sessions.

@@ -10,8 +10,7 @@
 //! The access(5) value parser ([`AccessAction`]) and the validating table wrapper
 //! ([`AccessMap`]) are shared with the sender access check.
 
-use super::{Check, CheckFuture, Finding, Hit, Registration};
-use crate::config::Config;
+use super::{Check, CheckFuture, Finding, Hit, BuildEnv, CheckSpec, SetupError};
 use crate::maps::{CidrTable, KeyTable, MapError, MapFile, TableFormat};
 use crate::session::{Session, Stage};
 use crate::verdict::{Action, Reply};
@@ -26,7 +25,7 @@ crate::check_config! {
     /// a new table is tried out, like Postfix's soft_bounce).
     pub struct ClientAccessConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Continue;
+        on_error: crate::checks::common::OnError::Continue;
         /// The CIDR table: `network action [text]` lines (Postfix cidr: syntax).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub map: Option<PathBuf> = None,
@@ -35,29 +34,33 @@ crate::check_config! {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "client_access",
-    common: |c| {
-        c.checks
-            .client_access
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c: &Config, _| {
-        let Some(cfg) = c.checks.client_access.as_ref().filter(|h| h.enabled) else {
-            return Ok(None);
-        };
-        let Some(path) = cfg.map.as_deref() else {
-            return Err("map is not set (the CIDR table file to use)".into());
-        };
-        let map = open_watched::<CidrTable>(path, cfg.reload_interval_ms)?;
-        Ok(Some(Box::new(ClientAccessCheck {
+/// The client access check as a plugin.
+pub struct ClientAccess;
+
+impl CheckSpec for ClientAccess {
+    const NAME: &'static str = "client_access";
+    const STAGES: &'static [Stage] = &[Stage::Connect];
+    const SUMMARY: &'static str = "client access table (CIDR, longest prefix): OK / REJECT / DEFER / DISCARD";
+    type Config = ClientAccessConfig;
+
+    fn validate(cfg: &ClientAccessConfig) -> Result<(), SetupError> {
+        match cfg.map {
+            Some(_) => Ok(()),
+            None => Err(SetupError::key("map", "is not set (the CIDR table file to use)")),
+        }
+    }
+
+    fn build(cfg: &ClientAccessConfig, _env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        Self::validate(cfg)?;
+        let path = cfg.map.as_deref().unwrap_or(Path::new(""));
+        let map = open_watched::<CidrTable>(path, cfg.reload_interval_ms)
+            .map_err(|m| SetupError::key("map", m))?;
+        Ok(Box::new(ClientAccessCheck {
             cfg: cfg.clone(),
             map,
-        }) as Box<dyn Check>))
-    },
-};
+        }))
+    }
+}
 
 /// Opens an access table and watches it for changes; the error names file:line.
 pub(crate) fn open_watched<T: TableFormat>(

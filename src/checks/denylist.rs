@@ -14,8 +14,8 @@
 
 pub mod pg;
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
-use crate::config::{Config, ReplyConfig};
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
+use crate::checks::common::ReplyConfig;
 pub use crate::maps::Delimiter;
 use crate::maps::{KeyTable, MapError, MapFile, TableFormat};
 use crate::session::{Session, Stage};
@@ -31,7 +31,7 @@ crate::check_config! {
     /// without one (`mxgate denylist add/import`); each entry carries its own.
     pub struct DenylistConfig {
         action: Action::DropRecipient,
-        on_error: crate::config::OnError::Continue;
+        on_error: crate::checks::common::OnError::Continue;
         /// `file` (the map file `map`) or `postgres` (the table in `[database]`).
         pub backend: Backend = Backend::File,
         /// The map file for `backend = "file"`: `address action [reason]` lines.
@@ -259,24 +259,23 @@ impl TableFormat for DenyTable {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "denylist",
-    common: |c| {
-        c.checks
-            .denylist
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c: &Config, services| {
-        let Some(cfg) = c.checks.denylist.as_ref().filter(|d| d.enabled) else {
-            return Ok(None);
-        };
-        Ok(Some(
-            Box::new(DenylistCheck::new(c, cfg, services)?) as Box<dyn Check>
-        ))
-    },
-};
+/// The denylist check as a plugin.
+pub struct Denylist;
+
+impl CheckSpec for Denylist {
+    const NAME: &'static str = "denylist";
+    const STAGES: &'static [Stage] = &[Stage::Rcpt];
+    const SUMMARY: &'static str = "recipient denylist fed by bounces (map file, or PostgreSQL kept fresh on every host by LISTEN/NOTIFY): drop one recipient, discard, reject";
+    type Config = DenylistConfig;
+
+    fn validate(cfg: &DenylistConfig) -> Result<(), SetupError> {
+        DenylistCheck::settings(cfg).map(|_| ())
+    }
+
+    fn build(cfg: &DenylistConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        Ok(Box::new(DenylistCheck::new(cfg, env)?))
+    }
+}
 
 enum Store {
     File(Arc<MapFile<DenyTable>>),
@@ -292,17 +291,14 @@ pub struct DenylistCheck {
 }
 
 impl DenylistCheck {
-    /// Builds the check; the map file must parse (file:line otherwise).
-    pub fn new(
-        config: &Config,
-        cfg: &DenylistConfig,
-        services: &super::Services,
-    ) -> Result<Self, String> {
+    /// What can be judged of the section without I/O: the default action of new
+    /// entries, the reject reply, a map for the file backend.
+    fn settings(cfg: &DenylistConfig) -> Result<Reply, SetupError> {
         if DenyAction::from_action(cfg.action).is_none() {
-            return Err(
-                "action must be drop-recipient, discard, reject or accept (the default action of new entries)"
-                    .into(),
-            );
+            return Err(SetupError::key(
+                "action",
+                "action must be drop-recipient, discard, reject or accept (the default action of new entries)",
+            ));
         }
         let reject_reply = match (&cfg.reject_reply, cfg.action, cfg.common().reply) {
             (Some(r), _, _) => r.to_reply(),
@@ -311,25 +307,37 @@ impl DenylistCheck {
         };
         reject_reply
             .validate()
-            .map_err(|e| format!("reject_reply: {e}"))?;
+            .map_err(|e| SetupError::key("reject_reply", format!("reject_reply: {e}")))?;
         if reject_reply.is_temporary() {
-            return Err("reject_reply must be a 5xx reply".into());
+            return Err(SetupError::key(
+                "reject_reply",
+                "reject_reply must be a 5xx reply",
+            ));
         }
-        let store = match cfg.backend {
-            Backend::File => {
-                let path = cfg
-                    .map
-                    .as_deref()
-                    .ok_or("backend = \"file\" needs map = \"/path/to/denylist\"")?;
-                let map = MapFile::<DenyTable>::open(path).map_err(|e| e.to_string())?;
+        if cfg.backend == Backend::File && cfg.map.is_none() {
+            return Err(SetupError::key(
+                "map",
+                "backend = \"file\" needs map = \"/path/to/denylist\"",
+            ));
+        }
+        Ok(reject_reply)
+    }
+
+    /// Builds the check; the map file must parse (file:line otherwise).
+    pub fn new(cfg: &DenylistConfig, env: &BuildEnv<'_>) -> Result<Self, SetupError> {
+        let reject_reply = Self::settings(cfg)?;
+        let store = match (cfg.backend, cfg.map.as_deref()) {
+            (Backend::File, Some(path)) => {
+                let map = MapFile::<DenyTable>::open(path)
+                    .map_err(|e| SetupError::key("map", e.to_string()))?;
                 map.watch(Duration::from_millis(cfg.reload_interval_ms.max(10)));
                 Store::File(map)
             }
-            Backend::Postgres => Store::Pg(pg::PgDenylist::new(
-                &config.database,
-                services.pg(config)?,
-                cfg.cache,
-            )?),
+            (Backend::File, None) => return Err(SetupError::key("map", "is not set")),
+            (Backend::Postgres, _) => Store::Pg(
+                pg::PgDenylist::new(env.database, env.pool()?, cfg.cache)
+                    .map_err(SetupError::section)?,
+            ),
         };
         Ok(DenylistCheck {
             store,

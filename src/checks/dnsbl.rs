@@ -26,8 +26,8 @@
 pub mod answer;
 pub mod template;
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
-use crate::config::{Config, OnError};
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
+use crate::checks::common::OnError;
 use crate::dns::{nibbles, Dns, DnsError};
 use crate::session::{Fact, Session, Stage};
 use crate::verdict::{Action, Reply};
@@ -201,23 +201,24 @@ impl From<Seconds> for i64 {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "dnsbl",
-    common: |c| {
-        c.checks
-            .dnsbl
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c: &Config, services| {
-        let Some(cfg) = c.checks.dnsbl.as_ref().filter(|d| d.enabled) else {
-            return Ok(None);
-        };
-        let dns = services.dns(c)?;
-        Ok(Some(Box::new(DnsblCheck::new(cfg, dns)?) as Box<dyn Check>))
-    },
-};
+/// The DNS list check as a plugin.
+pub struct Dnsbl;
+
+impl CheckSpec for Dnsbl {
+    const NAME: &'static str = "dnsbl";
+    const STAGES: &'static [Stage] = &[Stage::Connect];
+    const SUMMARY: &'static str = "DNS blocklists/allowlists: return-code matching, weights and threshold, TXT in the reply, list error codes never counted, RFC 5782 self-test";
+    type Config = DnsblConfig;
+
+    fn validate(cfg: &DnsblConfig) -> Result<(), SetupError> {
+        DnsblCheck::settings(cfg).map(|_| ())
+    }
+
+    fn build(cfg: &DnsblConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        let check = DnsblCheck::new(cfg, env.resolver()?).map_err(SetupError::section)?;
+        Ok(Box::new(check))
+    }
+}
 
 /// Counters and state of one list, for metrics and tests.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -349,25 +350,37 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 impl DnsblCheck {
+    /// What can be judged of the section without DNS: the lists and the reply template.
+    fn settings(cfg: &DnsblConfig) -> Result<ReplyTemplate, SetupError> {
+        if cfg.lists.is_empty() {
+            return Err(SetupError::key(
+                "lists",
+                "no lists configured: add [[checks.dnsbl.lists]] tables with a zone",
+            ));
+        }
+        if let Some((i, l)) = cfg.lists.iter().enumerate().find(|(_, l)| !l.ipv4 && !l.ipv6) {
+            return Err(SetupError::key(
+                format!("lists[{i}]"),
+                format!(
+                    "list {}: ipv4 and ipv6 are both false, so it is never queried",
+                    l.zone.0
+                ),
+            ));
+        }
+        match &cfg.reply {
+            Some(r) => ReplyTemplate::try_from(r.get_ref().text.clone())
+                .map_err(|e| SetupError::key("reply.text", e)),
+            None => ReplyTemplate::try_from(DEFAULT_TEMPLATE.to_owned()).map_err(SetupError::section),
+        }
+    }
+
     /// Builds the check; starts the self-test task when configured and a tokio
     /// runtime is running (without one, e.g. in unit tests, lists stay enabled).
     pub fn new(cfg: &DnsblConfig, dns: Arc<Dns>) -> Result<DnsblCheck, String> {
-        if cfg.lists.is_empty() {
-            return Err(
-                "no lists configured: add [[checks.dnsbl.lists]] tables with a zone".into(),
-            );
-        }
-        if let Some(l) = cfg.lists.iter().find(|l| !l.ipv4 && !l.ipv6) {
-            return Err(format!(
-                "list {}: ipv4 and ipv6 are both false, so it is never queried",
-                l.zone.0
-            ));
-        }
-        let template = match &cfg.reply {
-            Some(r) => ReplyTemplate::try_from(r.get_ref().text.clone())
-                .map_err(|e| format!("reply.text: {e}"))?,
-            None => ReplyTemplate::try_from(DEFAULT_TEMPLATE.to_owned())?,
-        };
+        let template = Self::settings(cfg).map_err(|e| match e.key {
+            Some(k) => format!("{k}: {}", e.message),
+            None => e.message,
+        })?;
         let lists = cfg
             .lists
             .iter()
@@ -929,7 +942,7 @@ mod tests {
         ));
     }
 
-    fn parse(text: &str) -> Result<Config, crate::config::ConfigError> {
+    fn parse(text: &str) -> Result<crate::config::Config, crate::config::ConfigError> {
         crate::config::parse(text, std::path::Path::new("t.toml"))
     }
 
@@ -950,7 +963,7 @@ ipv6 = false
     #[test]
     fn config_parses_with_defaults() {
         let c = parse(LISTS).unwrap();
-        let d = c.checks.dnsbl.as_ref().unwrap();
+        let d = c.section::<DnsblConfig>().unwrap();
         assert_eq!(d.threshold, Threshold(2));
         assert_eq!(d.on_error, OnError::Continue);
         assert_eq!(d.action, Action::Reject);
@@ -963,7 +976,7 @@ ipv6 = false
         assert_eq!(d.lists[1].name, None);
         // The effective config prints and reads back the same.
         let again = parse(&c.to_toml()).unwrap();
-        let a = again.checks.dnsbl.unwrap();
+        let a = again.section::<DnsblConfig>().unwrap().clone();
         assert_eq!(a.lists[0].answers, d.lists[0].answers);
         assert_eq!(a.lists[0].reply, d.lists[0].reply);
         assert_eq!(a.threshold, d.threshold);
@@ -1011,7 +1024,7 @@ ipv6 = false
             })
             .unwrap(),
         );
-        let check = DnsblCheck::new(c.checks.dnsbl.as_ref().unwrap(), Arc::clone(&dns)).unwrap();
+        let check = DnsblCheck::new(c.section::<DnsblConfig>().unwrap(), Arc::clone(&dns)).unwrap();
         // No runtime here: the self-test is not started and lists stay enabled.
         assert!(check._self_test.is_none());
         assert!(*check.inner.ready.borrow());
@@ -1021,15 +1034,12 @@ ipv6 = false
             .all(|s| s.enabled && s.errors == 0));
         assert_eq!(check.list_stats()[0].name, "zen");
         assert_eq!(check.list_stats()[1].name, "wl.example");
-        let never = parse("[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"x.example\"\nipv4 = false\nipv6 = false\n").unwrap();
-        let e = DnsblCheck::new(never.checks.dnsbl.as_ref().unwrap(), Arc::clone(&dns))
-            .err()
-            .unwrap();
-        assert!(e.contains("never queried"), "{e}");
-        let empty = parse("[checks.dnsbl]\n").unwrap();
-        let e = DnsblCheck::new(empty.checks.dnsbl.as_ref().unwrap(), dns)
-            .err()
-            .unwrap();
-        assert!(e.contains("no lists"), "{e}");
+        // Refused at load, before any socket is bound, with the line of the list.
+        let e = parse("[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"x.example\"\nipv4 = false\nipv6 = false\n").unwrap_err();
+        assert!(e.message.contains("never queried"), "{e}");
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = parse("[checks.dnsbl]\n").unwrap_err();
+        assert!(e.message.contains("no lists"), "{e}");
+        assert_eq!(e.line, Some(1), "{e}");
     }
 }

@@ -24,8 +24,7 @@ pub mod logic;
 pub mod pg;
 pub mod sqlite;
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration, Services};
-use crate::config::Config;
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
 use crate::net::Cidr;
 use crate::session::{Session, Stage};
 use crate::verdict::{Action, Reply};
@@ -183,7 +182,7 @@ crate::check_config! {
     /// `[checks.greylist]`.
     pub struct GreylistConfig {
         action: Action::Tempfail,
-        on_error: crate::config::OnError::Continue;
+        on_error: crate::checks::common::OnError::Continue;
         /// `sqlite` or `postgres` (uses `[database]`).
         pub store: Backend = Backend::Sqlite,
         /// The SQLite file (its directory must be writable: WAL and shared-memory files).
@@ -240,24 +239,36 @@ impl GreylistConfig {
         }
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), SetupError> {
         if self.retry_window.0 <= self.delay.0 {
-            return Err(format!(
-                "retry_window ({} s) must be longer than delay ({} s)",
-                self.retry_window.0, self.delay.0
+            return Err(SetupError::key(
+                "retry_window",
+                format!(
+                    "retry_window ({} s) must be longer than delay ({} s)",
+                    self.retry_window.0, self.delay.0
+                ),
             ));
         }
         if self.max_age.0 < self.retry_window.0 {
-            return Err(format!(
-                "max_age ({} s) must be at least retry_window ({} s)",
-                self.max_age.0, self.retry_window.0
+            return Err(SetupError::key(
+                "max_age",
+                format!(
+                    "max_age ({} s) must be at least retry_window ({} s)",
+                    self.max_age.0, self.retry_window.0
+                ),
             ));
         }
         if self.key.is_empty() {
-            return Err("key must name at least one of \"spf\", \"name\", \"address\"".into());
+            return Err(SetupError::key(
+                "key",
+                "key must name at least one of \"spf\", \"name\", \"address\"",
+            ));
         }
         if self.expire_interval.0 == 0 {
-            return Err("expire_interval must be at least 1 second".into());
+            return Err(SetupError::key(
+                "expire_interval",
+                "expire_interval must be at least 1 second",
+            ));
         }
         Ok(())
     }
@@ -366,46 +377,44 @@ struct AtomicCounters {
 /// Opens the configured store.
 pub fn open_store(
     cfg: &GreylistConfig,
-    config: &Config,
-    services: &Services,
-) -> Result<Arc<dyn GreylistStore>, String> {
+    env: &BuildEnv<'_>,
+) -> Result<Arc<dyn GreylistStore>, SetupError> {
     match cfg.store {
         Backend::Sqlite => sqlite::SqliteStore::open(&cfg.path)
             .map(|s| Arc::new(s) as Arc<dyn GreylistStore>)
-            .map_err(|e| e.to_string()),
-        Backend::Postgres => {
-            let pool = services.pg(config)?;
-            Ok(Arc::new(pg::PgStore::new(
-                pool,
-                config.database.query_timeout(),
-                config.database.migrate_on_start,
-            )))
-        }
+            .map_err(|e| SetupError::key("path", e.to_string())),
+        Backend::Postgres => Ok(Arc::new(pg::PgStore::new(
+            env.pool()?,
+            env.database.query_timeout(),
+            env.database.migrate_on_start,
+        ))),
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "greylist",
-    common: |c| {
-        c.checks
-            .greylist
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c, services| {
-        let Some(cfg) = c.checks.greylist.as_ref().filter(|g| g.enabled) else {
-            return Ok(None);
-        };
-        cfg.validate()?;
-        let store = open_store(cfg, c, services)?;
-        Ok(Some(Box::new(GreylistCheck::new(
+/// The greylist check as a plugin.
+pub struct Greylist;
+
+impl CheckSpec for Greylist {
+    const NAME: &'static str = "greylist";
+    const STAGES: &'static [Stage] = &[Stage::Rcpt];
+    // A recipient another RCPT check refuses must never create a triplet.
+    const AFTER: &'static [&'static str] = &["recipient_domain", "relay", "denylist"];
+    const SUMMARY: &'static str = "greylisting keyed on the sender's infrastructure (SPF-pass domain, verified name, /24 or /64), SQLite or PostgreSQL shared across MX hosts";
+    type Config = GreylistConfig;
+
+    fn validate(cfg: &GreylistConfig) -> Result<(), SetupError> {
+        cfg.validate()
+    }
+
+    fn build(cfg: &GreylistConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        let store = open_store(cfg, env)?;
+        Ok(Box::new(GreylistCheck::new(
             cfg.clone(),
             store,
             Arc::new(SystemClock),
-        )) as Box<dyn Check>))
-    },
-};
+        )))
+    }
+}
 
 /// The greylist check.
 pub struct GreylistCheck {

@@ -1,8 +1,7 @@
 //! HELO/EHLO name sanity: empty, bad syntax, not fully qualified, or an address
 //! literal that is not the client's address.
 
-use super::{Check, CheckFuture, Finding, Hit, Registration};
-use crate::config::Config;
+use super::{BuildEnv, Check, CheckFuture, CheckSpec, Finding, Hit, SetupError};
 use crate::session::{Session, Stage};
 use crate::verdict::Action;
 use std::net::IpAddr;
@@ -11,7 +10,7 @@ crate::check_config! {
     /// `[checks.helo]`.
     pub struct HeloConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Continue;
+        on_error: crate::checks::common::OnError::Continue;
         /// A name must have a dot and a non-numeric top-level label.
         pub require_fqdn: bool = true,
         /// Labels of letters, digits, `-` and `_`, 1–63 characters, 255 in all.
@@ -21,18 +20,19 @@ crate::check_config! {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "helo",
-    common: |c| c.checks.helo.as_ref().map(|h| (h.common(), h.reply_span())),
-    build: |c: &Config, _| {
-        Ok(c.checks
-            .helo
-            .as_ref()
-            .filter(|h| h.enabled)
-            .map(|cfg| Box::new(HeloCheck { cfg: cfg.clone() }) as Box<dyn Check>))
-    },
-};
+/// The HELO check as a plugin.
+pub struct Helo;
+
+impl CheckSpec for Helo {
+    const NAME: &'static str = "helo";
+    const STAGES: &'static [Stage] = &[Stage::Helo];
+    const SUMMARY: &'static str = "HELO/EHLO name sanity: FQDN, syntax, address literal matching the client";
+    type Config = HeloConfig;
+
+    fn build(cfg: &HeloConfig, _env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        Ok(Box::new(HeloCheck { cfg: cfg.clone() }))
+    }
+}
 
 /// The HELO check.
 pub struct HeloCheck {

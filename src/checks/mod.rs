@@ -3,25 +3,40 @@
 //! A check only judges: it reads session facts and returns a [`Finding`]. What a hit
 //! does (reject, tempfail, …), shadow mode and error policy belong to the policy.
 
-pub mod attachments;
-pub mod client_access;
-pub mod denylist;
-pub mod dnsbl;
-pub mod greylist;
-pub mod helo;
-pub mod rdns;
-pub mod recipient_domain;
-pub mod relay;
-pub mod sender_access;
-pub mod sender_domain;
-pub mod spf;
+pub mod common;
+pub mod spec;
 
-use crate::config::{CheckCommon, Config};
+/// Declares every check: its module and its spec, one line each. The line's place in
+/// the list is the check's place in the README table within its stage; the run order is
+/// the config file's.
+macro_rules! checks {
+    ($( $module:ident :: $spec:ident ),* $(,)?) => {
+        $( pub mod $module; )*
+        static REGISTRY: &[Registration] = &[ $( spec::register::<$module::$spec>() ),* ];
+    };
+}
+
+checks! {
+    client_access::ClientAccess,
+    helo::Helo,
+    rdns::Rdns,
+    dnsbl::Dnsbl,
+    spf::Spf,
+    sender_access::SenderAccess,
+    sender_domain::SenderDomain,
+    recipient_domain::RecipientDomain,
+    relay::Relay,
+    denylist::Denylist,
+    attachments::Attachments,
+    greylist::Greylist,
+}
+
+pub use spec::{BuildEnv, CheckSpec, Registration, Section, SetupError};
+
 use crate::dns::Dns;
 use crate::session::{Fact, Session, Stage};
 use crate::verdict::{Action, Reply};
 use std::future::Future;
-use std::ops::Range;
 use std::pin::Pin;
 
 /// A boxed future borrowed from the check and the session.
@@ -112,21 +127,24 @@ pub struct Services {
 
 impl Services {
     /// The shared resolver, built from `[dns]` on first use.
-    pub fn dns(&self, config: &Config) -> Result<std::sync::Arc<Dns>, String> {
+    pub fn dns(&self, config: &crate::dns::DnsConfig) -> Result<std::sync::Arc<Dns>, String> {
         if let Some(d) = self.dns.get() {
             return Ok(std::sync::Arc::clone(d));
         }
-        let dns = std::sync::Arc::new(Dns::new(&config.dns)?);
+        let dns = std::sync::Arc::new(Dns::new(config)?);
         Ok(std::sync::Arc::clone(self.dns.get_or_init(|| dns)))
     }
 
     /// The shared PostgreSQL pool, built from `[database]` on first use (connections
     /// are opened lazily, so a database that is down does not stop mxgate starting).
-    pub fn pg(&self, config: &Config) -> Result<deadpool_postgres::Pool, String> {
+    pub fn pg(
+        &self,
+        config: &crate::store::pg::DbConfig,
+    ) -> Result<deadpool_postgres::Pool, String> {
         if let Some(p) = self.pg.get() {
             return Ok(p.clone());
         }
-        let pool = config.database.pool().map_err(|e| e.to_string())?;
+        let pool = config.pool().map_err(|e| e.to_string())?;
         Ok(self.pg.get_or_init(|| pool).clone())
     }
 }
@@ -146,36 +164,12 @@ pub trait Check: Send + Sync {
     }
 }
 
-/// A check's common settings and the span of its `reply` (for error messages).
-pub type CommonOf = fn(&Config) -> Option<(CheckCommon, Option<Range<usize>>)>;
-
-/// Builds a check; Err names what could not be set up (e.g. the resolver).
-pub type BuildFn = fn(&Config, &Services) -> Result<Option<Box<dyn Check>>, String>;
-
-/// How a check is found in the config and built.
-pub struct Registration {
-    /// Section name under `[checks]`.
-    pub name: &'static str,
-    /// Common settings and the reply's span, if the section is present.
-    pub common: CommonOf,
-    /// Builds the check from the config; None when its section is absent or disabled.
-    pub build: BuildFn,
+/// Every check mxgate knows.
+pub fn registry() -> &'static [Registration] {
+    REGISTRY
 }
 
-/// Every check mxgate knows. Adding a check: a file, a `ChecksConfig` field, a line here.
-pub fn registry() -> &'static [Registration] {
-    &[
-        helo::REGISTRATION,
-        rdns::REGISTRATION,
-        dnsbl::REGISTRATION,
-        spf::REGISTRATION,
-        client_access::REGISTRATION,
-        sender_access::REGISTRATION,
-        sender_domain::REGISTRATION,
-        recipient_domain::REGISTRATION,
-        relay::REGISTRATION,
-        denylist::REGISTRATION,
-        greylist::REGISTRATION,
-        attachments::REGISTRATION,
-    ]
+/// The registration of the check named `name`.
+pub fn registration(name: &str) -> Option<&'static Registration> {
+    REGISTRY.iter().find(|r| r.name == name)
 }

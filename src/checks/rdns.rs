@@ -7,8 +7,7 @@
 //! a lookup that failed temporarily makes a [`CheckError::Temporary`] with 450 4.7.25,
 //! so a DNS outage never turns into a permanent rejection.
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
-use crate::config::Config;
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
 use crate::dns::{reverse_name, Dns, DnsError};
 use crate::session::{Fact, Session, Stage};
 use crate::verdict::{Action, Reply};
@@ -71,7 +70,7 @@ crate::check_config! {
     /// `[checks.rdns]`.
     pub struct RdnsConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Tempfail;
+        on_error: crate::checks::common::OnError::Tempfail;
         /// `fcrdns` (a PTR name must resolve back to the client) or `ptr` (a PTR
         /// record must exist).
         pub require: Require = Require::Fcrdns,
@@ -80,20 +79,19 @@ crate::check_config! {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "rdns",
-    common: |c| c.checks.rdns.as_ref().map(|h| (h.common(), h.reply_span())),
-    build: |c: &Config, services| {
-        let Some(cfg) = c.checks.rdns.as_ref().filter(|r| r.enabled) else {
-            return Ok(None);
-        };
-        let dns = services.dns(c)?;
-        Ok(Some(
-            Box::new(RdnsCheck::new(cfg.clone(), dns)) as Box<dyn Check>
-        ))
-    },
-};
+/// The reverse DNS check as a plugin.
+pub struct Rdns;
+
+impl CheckSpec for Rdns {
+    const NAME: &'static str = "rdns";
+    const STAGES: &'static [Stage] = &[Stage::Connect];
+    const SUMMARY: &'static str = "reverse DNS of the client: a PTR must exist (`ptr`) or resolve back (`fcrdns`)";
+    type Config = RdnsConfig;
+
+    fn build(cfg: &RdnsConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        Ok(Box::new(RdnsCheck::new(cfg.clone(), env.resolver()?)))
+    }
+}
 
 /// The reverse-DNS check.
 pub struct RdnsCheck {
@@ -577,13 +575,13 @@ mod tests {
     #[test]
     fn config_keys_and_defaults() {
         let c = parse("[checks.rdns]\n").unwrap();
-        let r = c.checks.rdns.unwrap();
+        let r = c.section::<RdnsConfig>().unwrap().clone();
         assert_eq!(r.require, Require::Fcrdns);
         assert_eq!(r.max_ptr_names.get(), 10);
         assert_eq!(r.action, Action::Reject);
-        assert_eq!(r.on_error, crate::config::OnError::Tempfail);
+        assert_eq!(r.on_error, crate::checks::common::OnError::Tempfail);
         let c = parse("[checks.rdns]\nrequire = \"ptr\"\nmax_ptr_names = 3\n").unwrap();
-        let r = c.checks.rdns.unwrap();
+        let r = c.section::<RdnsConfig>().unwrap().clone();
         assert_eq!(r.require, Require::Ptr);
         assert_eq!(r.max_ptr_names.get(), 3);
     }

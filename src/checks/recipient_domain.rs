@@ -7,8 +7,7 @@
 
 use super::client_access::printable;
 use super::sender_domain::{judge_address, Side};
-use super::{Check, CheckFuture, Finding, Registration};
-use crate::config::Config;
+use super::{Check, CheckFuture, Finding, BuildEnv, CheckSpec, SetupError};
 use crate::dns::Dns;
 use crate::maps::{KeyTable, MapFile};
 use crate::session::{Session, Stage};
@@ -22,7 +21,7 @@ crate::check_config! {
     /// `[checks.recipient_domain]`.
     pub struct RecipientDomainConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Tempfail;
+        on_error: crate::checks::common::OnError::Tempfail;
         /// Reject a recipient whose domain is not fully qualified (504 5.5.2),
         /// including a recipient without a domain.
         pub require_fqdn: bool = true,
@@ -66,39 +65,37 @@ impl From<RelayDomain> for String {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "recipient_domain",
-    common: |c| {
-        c.checks
-            .recipient_domain
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c: &Config, services| {
-        let Some(cfg) = c.checks.recipient_domain.as_ref().filter(|h| h.enabled) else {
-            return Ok(None);
-        };
+/// The recipient domain check as a plugin.
+pub struct RecipientDomain;
+
+impl CheckSpec for RecipientDomain {
+    const NAME: &'static str = "recipient_domain";
+    const STAGES: &'static [Stage] = &[Stage::Rcpt];
+    const SUMMARY: &'static str = "recipient domain: non-FQDN 504 5.5.2, no MX/A/AAAA 550 5.1.2, temporary 450 4.1.2";
+    type Config = RecipientDomainConfig;
+
+    fn build(cfg: &RecipientDomainConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
         let dns = if cfg.require_dns {
-            Some(services.dns(c)?)
+            Some(env.resolver()?)
         } else {
             None
         };
         let relay_file = match cfg.relay_domains_file.as_deref() {
             Some(path) => {
-                let map = MapFile::<KeyTable>::open(path).map_err(|e| e.to_string())?;
+                let map = MapFile::<KeyTable>::open(path)
+                    .map_err(|e| SetupError::key("relay_domains_file", e.to_string()))?;
                 map.watch(Duration::from_millis(cfg.reload_interval_ms.max(10)));
                 Some(map)
             }
             None => None,
         };
-        Ok(Some(Box::new(RecipientDomainCheck {
+        Ok(Box::new(RecipientDomainCheck {
             cfg: cfg.clone(),
             dns,
             relay_file,
-        }) as Box<dyn Check>))
-    },
-};
+        }))
+    }
+}
 
 /// The recipient domain check.
 pub struct RecipientDomainCheck {

@@ -10,8 +10,8 @@
 //! unknown in relay recipient table"; a domain that is not relayed gets 554 5.7.1 "Relay
 //! access denied", or is left to Postfix with `unknown_domain = "continue"`.
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
-use crate::config::{Config, ReplyConfig};
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
+use crate::checks::common::ReplyConfig;
 use crate::maps::Delimiter;
 use crate::maps::{KeyTable, MapError, MapFile, TableFormat};
 use crate::session::{Session, Stage};
@@ -28,7 +28,7 @@ crate::check_config! {
     /// `[checks.relay]`.
     pub struct RelayConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Tempfail;
+        on_error: crate::checks::common::OnError::Tempfail;
         /// Map file of valid recipients (`user@example.com OK`, `@example.com OK`).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub map: Option<PathBuf> = None,
@@ -120,24 +120,23 @@ impl TableFormat for RelayTable {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "relay",
-    common: |c| {
-        c.checks
-            .relay
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c: &Config, services| {
-        let Some(cfg) = c.checks.relay.as_ref().filter(|r| r.enabled) else {
-            return Ok(None);
-        };
-        Ok(Some(
-            Box::new(RelayCheck::new(c, cfg, services)?) as Box<dyn Check>
-        ))
-    },
-};
+/// The relay-recipient check as a plugin.
+pub struct Relay;
+
+impl CheckSpec for Relay {
+    const NAME: &'static str = "relay";
+    const STAGES: &'static [Stage] = &[Stage::Rcpt];
+    const SUMMARY: &'static str = "relay recipients (relay_domains + relay_recipient_maps: map file `@domain` wildcards, table): unknown user 550 5.1.1";
+    type Config = RelayConfig;
+
+    fn validate(cfg: &RelayConfig) -> Result<(), SetupError> {
+        RelayCheck::settings(cfg).map(|_| ())
+    }
+
+    fn build(cfg: &RelayConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        Ok(Box::new(RelayCheck::new(cfg, env)?))
+    }
+}
 
 struct Table {
     pool: deadpool_postgres::Pool,
@@ -160,39 +159,23 @@ pub struct RelayCheck {
 }
 
 impl RelayCheck {
-    /// Builds the check; the map file must parse.
-    pub fn new(
-        config: &Config,
-        cfg: &RelayConfig,
-        services: &super::Services,
-    ) -> Result<Self, String> {
+    /// What can be judged of the section without I/O: something to check against, the
+    /// domains, the relay-denied reply.
+    fn settings(cfg: &RelayConfig) -> Result<(HashSet<String>, Vec<String>, Reply), SetupError> {
         if cfg.map.is_none() && !cfg.table && cfg.domains.is_empty() {
-            return Err("nothing to check against: set map, table = true or domains".into());
+            return Err(SetupError::section(
+                "nothing to check against: set map, table = true or domains",
+            ));
         }
-        let map = match &cfg.map {
-            Some(path) => {
-                let m = MapFile::<RelayTable>::open(path).map_err(|e| e.to_string())?;
-                m.watch(Duration::from_millis(cfg.reload_interval_ms.max(10)));
-                Some(m)
-            }
-            None => None,
-        };
-        let table = if cfg.table {
-            Some(Table {
-                pool: services.pg(config)?,
-                timeout: config.database.query_timeout(),
-                migrate: config.database.migrate_on_start,
-                migrated: AtomicBool::new(false),
-            })
-        } else {
-            None
-        };
         let mut domains = HashSet::new();
         let mut suffixes = Vec::new();
-        for d in &cfg.domains {
+        for (i, d) in cfg.domains.iter().enumerate() {
             let d = d.trim().to_ascii_lowercase();
             if d.is_empty() || d.contains(['@', ' ']) {
-                return Err(format!("domains: {d:?} is not a domain"));
+                return Err(SetupError::key(
+                    format!("domains[{i}]"),
+                    format!("domains: {d:?} is not a domain"),
+                ));
             }
             if d.starts_with('.') {
                 suffixes.push(d);
@@ -206,10 +189,38 @@ impl RelayCheck {
         };
         relay_denied_reply
             .validate()
-            .map_err(|e| format!("relay_denied_reply: {e}"))?;
+            .map_err(|e| SetupError::key("relay_denied_reply", format!("relay_denied_reply: {e}")))?;
         if relay_denied_reply.is_temporary() {
-            return Err("relay_denied_reply must be a 5xx reply".into());
+            return Err(SetupError::key(
+                "relay_denied_reply",
+                "relay_denied_reply must be a 5xx reply",
+            ));
         }
+        Ok((domains, suffixes, relay_denied_reply))
+    }
+
+    /// Builds the check; the map file must parse.
+    pub fn new(cfg: &RelayConfig, env: &BuildEnv<'_>) -> Result<Self, SetupError> {
+        let (domains, suffixes, relay_denied_reply) = Self::settings(cfg)?;
+        let map = match &cfg.map {
+            Some(path) => {
+                let m = MapFile::<RelayTable>::open(path)
+                    .map_err(|e| SetupError::key("map", e.to_string()))?;
+                m.watch(Duration::from_millis(cfg.reload_interval_ms.max(10)));
+                Some(m)
+            }
+            None => None,
+        };
+        let table = if cfg.table {
+            Some(Table {
+                pool: env.pool()?,
+                timeout: env.database.query_timeout(),
+                migrate: env.database.migrate_on_start,
+                migrated: AtomicBool::new(false),
+            })
+        } else {
+            None
+        };
         // The configured `reply` wins; otherwise Postfix's wording for an unknown user.
         let unknown_user_reply = (cfg.action == Action::Reject && cfg.reply.is_none()).then(|| {
             Reply::new(

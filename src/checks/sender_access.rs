@@ -14,8 +14,7 @@
 //! `smtpd_null_access_lookup_key`).
 
 use super::client_access::{open_watched, printable, AccessAction, AccessMap};
-use super::{Check, CheckError, CheckFuture, Finding, Outcome, Registration};
-use crate::config::Config;
+use super::{Check, CheckError, CheckFuture, Finding, Outcome, BuildEnv, CheckSpec, SetupError};
 pub use crate::maps::Delimiter;
 use crate::maps::{address_keys, KeyTable, MapFile};
 use crate::session::{Session, Stage};
@@ -30,7 +29,7 @@ crate::check_config! {
     /// apply to `REJECT` entries.
     pub struct SenderAccessConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Continue;
+        on_error: crate::checks::common::OnError::Continue;
         /// The map file: `pattern action [text]` lines (Postfix access(5) syntax).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub map: Option<PathBuf> = None,
@@ -65,43 +64,50 @@ pub const SCHEMA: &[&str] = &["CREATE TABLE IF NOT EXISTS mxgate_sender_access (
         created timestamptz NOT NULL DEFAULT now()
     )"];
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "sender_access",
-    common: |c| {
-        c.checks
-            .sender_access
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c: &Config, services| {
-        let Some(cfg) = c.checks.sender_access.as_ref().filter(|h| h.enabled) else {
-            return Ok(None);
-        };
+/// The sender access check as a plugin.
+pub struct SenderAccess;
+
+impl CheckSpec for SenderAccess {
+    const NAME: &'static str = "sender_access";
+    const STAGES: &'static [Stage] = &[Stage::Mail];
+    const SUMMARY: &'static str = "sender access table (access(5) lookup order; map file and/or PostgreSQL)";
+    type Config = SenderAccessConfig;
+
+    fn validate(cfg: &SenderAccessConfig) -> Result<(), SetupError> {
         if cfg.map.is_none() && !cfg.database {
-            return Err("neither map nor database is set: nothing to look senders up in".into());
+            return Err(SetupError::section(
+                "neither map nor database is set: nothing to look senders up in",
+            ));
         }
+        Ok(())
+    }
+
+    fn build(cfg: &SenderAccessConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
+        Self::validate(cfg)?;
         let map = match cfg.map.as_deref() {
-            Some(path) => Some(open_watched::<KeyTable>(path, cfg.reload_interval_ms)?),
+            Some(path) => Some(
+                open_watched::<KeyTable>(path, cfg.reload_interval_ms)
+                    .map_err(|m| SetupError::key("map", m))?,
+            ),
             None => None,
         };
         let db = if cfg.database {
             Some(Db {
-                pool: services.pg(c)?,
-                timeout: c.database.query_timeout(),
-                migrate: c.database.migrate_on_start,
+                pool: env.pool()?,
+                timeout: env.database.query_timeout(),
+                migrate: env.database.migrate_on_start,
                 migrated: tokio::sync::OnceCell::new(),
             })
         } else {
             None
         };
-        Ok(Some(Box::new(SenderAccessCheck {
+        Ok(Box::new(SenderAccessCheck {
             cfg: cfg.clone(),
             map,
             db,
-        }) as Box<dyn Check>))
-    },
-};
+        }))
+    }
+}
 
 struct Db {
     pool: deadpool_postgres::Pool,

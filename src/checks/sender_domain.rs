@@ -8,8 +8,7 @@
 //! The domain helpers ([`fqdn_problem`], [`mail_domain`]) are shared with the
 //! recipient domain check.
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
-use crate::config::Config;
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
 use crate::dns::{Dns, DnsError};
 use crate::session::{Session, Stage};
 use crate::verdict::{Action, Reply};
@@ -20,7 +19,7 @@ crate::check_config! {
     /// `[checks.sender_domain]`.
     pub struct SenderDomainConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Tempfail;
+        on_error: crate::checks::common::OnError::Tempfail;
         /// Reject a sender whose domain is not fully qualified (504 5.5.2), including a
         /// sender without a domain.
         pub require_fqdn: bool = true,
@@ -29,30 +28,27 @@ crate::check_config! {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "sender_domain",
-    common: |c| {
-        c.checks
-            .sender_domain
-            .as_ref()
-            .map(|h| (h.common(), h.reply_span()))
-    },
-    build: |c: &Config, services| {
-        let Some(cfg) = c.checks.sender_domain.as_ref().filter(|h| h.enabled) else {
-            return Ok(None);
-        };
+/// The sender domain check as a plugin.
+pub struct SenderDomain;
+
+impl CheckSpec for SenderDomain {
+    const NAME: &'static str = "sender_domain";
+    const STAGES: &'static [Stage] = &[Stage::Mail];
+    const SUMMARY: &'static str = "sender syntax and domain: non-FQDN 504 5.5.2, no MX/A/AAAA or null MX 550, temporary 450";
+    type Config = SenderDomainConfig;
+
+    fn build(cfg: &SenderDomainConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
         let dns = if cfg.require_dns {
-            Some(services.dns(c)?)
+            Some(env.resolver()?)
         } else {
             None
         };
-        Ok(Some(Box::new(SenderDomainCheck {
+        Ok(Box::new(SenderDomainCheck {
             cfg: cfg.clone(),
             dns,
-        }) as Box<dyn Check>))
-    },
-};
+        }))
+    }
+}
 
 /// The sender domain check.
 pub struct SenderDomainCheck {

@@ -80,7 +80,7 @@ pub enum Cmd {
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = crate::config::load(&args.config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if let Some(d) = &config.checks.denylist {
+    if let Some(d) = config.section::<crate::checks::denylist::DenylistConfig>() {
         if d.backend == Backend::File {
             let map = d
                 .map
@@ -105,9 +105,7 @@ fn default_action(config: &Config, given: Option<&str>) -> anyhow::Result<DenyAc
         Some(a) => DenyAction::parse(a)
             .with_context(|| format!("--action {a:?}: use drop, discard, reject or ok")),
         None => Ok(config
-            .checks
-            .denylist
-            .as_ref()
+            .section::<crate::checks::denylist::DenylistConfig>()
             .and_then(|d| DenyAction::from_action(d.action))
             .unwrap_or(DenyAction::Drop)),
     }

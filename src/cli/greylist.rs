@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The operator's command creates or upgrades the PostgreSQL tables even when the
     // daemon is told not to (its database user may lack the rights).
     config.database.migrate_on_start = true;
-    let Some(cfg) = config.checks.greylist.clone() else {
+    let Some(cfg) = config.section::<GreylistConfig>().cloned() else {
         bail!(
             "{} has no [checks.greylist] section: nothing says where the greylist is",
             args.config.display()
@@ -83,8 +83,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let store = open_store(&cfg, &config, &Services::default())
-            .map_err(anyhow::Error::msg)
+        let services = Services::default();
+        let store = open_store(&cfg, &config.build_env(&services))
+            .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("cannot open the greylist ({:?} store)", cfg.store))?;
         execute(args.command, &cfg, store).await
     })

@@ -12,8 +12,7 @@ pub mod eval;
 pub mod headers;
 pub mod memory;
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, Registration};
-use crate::config::Config;
+use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
 use crate::dns::Dns;
 use crate::net::Cidr;
 use crate::session::{Fact, Session, SpfFact, Stage};
@@ -102,7 +101,7 @@ crate::check_config! {
     /// `[checks.spf]`. `action`/`reply` are what a MAIL FROM `fail` does.
     pub struct SpfConfig {
         action: Action::Reject,
-        on_error: crate::config::OnError::Tempfail;
+        on_error: crate::checks::common::OnError::Tempfail;
         /// Also check the HELO identity (RFC 7208 §2.3).
         pub check_helo: bool = true,
         /// What a HELO fail does when the MAIL FROM result is not fail.
@@ -133,23 +132,22 @@ crate::check_config! {
     }
 }
 
-/// Registration for the check registry.
-pub const REGISTRATION: Registration = Registration {
-    name: "spf",
-    common: |c| c.checks.spf.as_ref().map(|h| (h.common(), h.reply_span())),
-    build: |c: &Config, services| {
-        let Some(cfg) = c.checks.spf.as_ref().filter(|s| s.enabled) else {
-            return Ok(None);
-        };
-        let dns = services.dns(c)?;
+/// The SPF check as a plugin.
+pub struct Spf;
+
+impl CheckSpec for Spf {
+    const NAME: &'static str = "spf";
+    const STAGES: &'static [Stage] = &[Stage::Mail];
+    const SUMMARY: &'static str = "SPF (RFC 7208) on MAIL FROM and HELO, per-result actions, `Received-SPF` / `Authentication-Results`, forged A-R removed";
+    type Config = SpfConfig;
+
+    fn build(cfg: &SpfConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
         // With the DNS cache off (someone debugging DNS) every session must query:
         // the evaluation memory goes off with it.
-        let remember = c.dns.cache_size > 0;
-        Ok(Some(
-            Box::new(SpfCheck::new(cfg.clone(), dns, remember)) as Box<dyn Check>
-        ))
-    },
-};
+        let remember = env.dns.cache_size > 0;
+        Ok(Box::new(SpfCheck::new(cfg.clone(), env.resolver()?, remember)))
+    }
+}
 
 /// The SPF check.
 pub struct SpfCheck {
@@ -664,7 +662,7 @@ mod tests {
         )
         .unwrap();
         let again = crate::config::parse(&good.to_toml(), std::path::Path::new("t.toml")).unwrap();
-        let spf = again.checks.spf.unwrap();
+        let spf = again.section::<SpfConfig>().unwrap().clone();
         assert_eq!(spf.skip_clients.len(), 2);
         assert_eq!(spf.permerror, ResultAction::Reject);
         assert_eq!(spf.authserv_id, Some(AuthservId("mx.test".into())));
