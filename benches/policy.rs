@@ -298,8 +298,12 @@ async fn warm(fx: &Fixtures, name: &str, text: &str, session: &dyn Fn() -> Sessi
     let config: Config = mxgate::config::parse(text, Path::new("bench.toml"))
         .unwrap_or_else(|e| panic!("{name}: config: {e}\n{text}"));
     let db = config.database.clone();
-    let greylist = config.checks.greylist.as_ref().map(|g| g.path.clone());
-    let denylist = config.checks.denylist.is_some();
+    let greylist = config
+        .section::<mxgate::checks::greylist::GreylistConfig>()
+        .map(|g| g.path.clone());
+    let denylist = config
+        .section::<mxgate::checks::denylist::DenylistConfig>()
+        .is_some();
     let services = Services::default();
     let policy =
         Policy::new(Arc::new(config), &services).unwrap_or_else(|e| panic!("{name}: policy: {e}"));

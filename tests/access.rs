@@ -92,7 +92,7 @@ fn a_broken_table_at_start_is_refused_with_file_and_line() {
     let err = mxgate::policy::Policy::new(Arc::new(cfg), &Services::default())
         .err()
         .expect("a broken table must stop the start");
-    let want = format!("checks.client_access: {}:3:", path.display());
+    let want = format!("t.toml:2: checks.client_access.map: {}:3:", path.display());
     assert!(err.starts_with(&want), "{err}");
 
     // An action mxgate does not know is refused the same way.
@@ -116,13 +116,15 @@ fn a_broken_table_at_start_is_refused_with_file_and_line() {
 
 #[test]
 fn missing_sources_and_bad_values_are_config_errors() {
-    let policy = |toml: &str| {
-        let cfg = mxgate::config::parse(toml, Path::new("t.toml")).expect("config parses");
-        mxgate::policy::Policy::new(Arc::new(cfg), &Services::default()).err()
+    // Found at load, before anything is built or bound.
+    let load_error = |toml: &str| {
+        mxgate::config::parse(toml, Path::new("t.toml"))
+            .err()
+            .map(|e| e.to_string())
     };
-    let e = policy("[checks.client_access]\n").expect("no map");
-    assert!(e.contains("checks.client_access: map is not set"), "{e}");
-    let e = policy("[checks.sender_access]\n").expect("no source");
+    let e = load_error("[checks.client_access]\n").expect("no map");
+    assert!(e.contains("t.toml:1: checks.client_access.map: is not set"), "{e}");
+    let e = load_error("[checks.sender_access]\n").expect("no source");
     assert!(e.contains("neither map nor database"), "{e}");
     let e = mxgate::config::parse(
         "[checks.sender_access]\nmap = \"x\"\nrecipient_delimiter = \"+-\"\n",

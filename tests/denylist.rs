@@ -78,8 +78,10 @@ async fn seed(pg: &PgCluster) -> tokio_postgres::Client {
 
 fn check_from(text: &str) -> DenylistCheck {
     let config = mxgate::config::parse(text, Path::new("t.toml")).expect("config");
-    let cfg = config.checks.denylist.clone().expect("section");
-    DenylistCheck::new(&config, &cfg, &Services::default()).expect("build")
+    let cfg = config
+        .section::<mxgate::checks::denylist::DenylistConfig>()
+        .expect("section");
+    DenylistCheck::new(cfg, &config.build_env(&Services::default())).expect("build")
 }
 
 fn rcpt(addr: &str) -> Session {
@@ -322,10 +324,10 @@ fn config_errors_are_reported() {
     )
     .unwrap_err();
     assert_eq!(e.line, Some(2), "{e}");
-    let config = mxgate::config::parse("[checks.denylist]\n", Path::new("t.toml")).unwrap();
-    let e = mxgate::policy::Policy::new(std::sync::Arc::new(config), &Services::default())
-        .err()
-        .expect("a file backend without a map is refused");
+    let e = mxgate::config::parse("[checks.denylist]\n", Path::new("t.toml"))
+        .expect_err("a file backend without a map is refused")
+        .to_string();
+    assert!(e.starts_with("t.toml:1: checks.denylist.map: "), "{e}");
     assert!(e.contains("map"), "{e}");
     let dir = tempfile::tempdir().unwrap();
     let map = dir.path().join("deny");

@@ -209,9 +209,13 @@ fn build_from(text: &str) -> DnsblCheck {
     let cfg = mxgate::config::parse(text, std::path::Path::new("t.toml"))
         .unwrap_or_else(|e| panic!("config: {e}"));
     let resolver = Services::default()
-        .dns(&cfg)
+        .dns(&cfg.dns)
         .unwrap_or_else(|e| panic!("resolver: {e}"));
-    DnsblCheck::new(cfg.checks.dnsbl.as_ref().expect("dnsbl section"), resolver)
+    DnsblCheck::new(
+        cfg.section::<mxgate::checks::dnsbl::DnsblConfig>()
+            .expect("dnsbl section"),
+        resolver,
+    )
         .unwrap_or_else(|e| panic!("build: {e}"))
 }
 

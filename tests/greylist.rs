@@ -892,14 +892,12 @@ async fn unwritable_sqlite_path_is_refused_at_start() {
         err.contains("checks.greylist") && err.contains("cannot open"),
         "{err}"
     );
-    let cfg = mxgate::config::parse("[checks.greylist]\ndelay = \"3d\"\n", Path::new("t.toml"))
-        .expect("parses");
-    let err = match mxgate::policy::Policy::new(Arc::new(cfg), &mxgate::checks::Services::default())
-    {
-        Ok(_) => panic!("delay beyond retry_window accepted"),
-        Err(e) => e,
-    };
+    // Refused at load (before any socket is bound), naming the file and section line.
+    let err = mxgate::config::parse("[checks.greylist]\ndelay = \"3d\"\n", Path::new("t.toml"))
+        .expect_err("delay beyond retry_window accepted")
+        .to_string();
     assert!(err.contains("retry_window"), "{err}");
+    assert!(err.starts_with("t.toml:1: checks.greylist.retry_window: "), "{err}");
     let err = mxgate::config::parse(
         "[checks.greylist]\ndelay = \"5 minutes\"\n",
         Path::new("t.toml"),

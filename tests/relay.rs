@@ -29,8 +29,10 @@ fn config(extra: &str) -> String {
 
 fn check_from(text: &str) -> RelayCheck {
     let config = mxgate::config::parse(text, Path::new("t.toml")).expect("config");
-    let cfg = config.checks.relay.clone().expect("section");
-    RelayCheck::new(&config, &cfg, &Services::default()).expect("build")
+    let cfg = config
+        .section::<mxgate::checks::relay::RelayConfig>()
+        .expect("section");
+    RelayCheck::new(cfg, &config.build_env(&Services::default())).expect("build")
 }
 
 /// The reply code of a recipient, 0 when it passes.
@@ -123,11 +125,11 @@ fn broken_file_at_start_names_file_and_line() {
         .err()
         .expect("refused");
     assert!(e.contains(&format!("{}:3:", map.display())), "{e}");
-    let config = mxgate::config::parse("[checks.relay]\n", Path::new("t.toml")).unwrap();
-    let e = mxgate::policy::Policy::new(std::sync::Arc::new(config), &Services::default())
-        .err()
-        .expect("nothing to check against");
+    let e = mxgate::config::parse("[checks.relay]\n", Path::new("t.toml"))
+        .expect_err("nothing to check against")
+        .to_string();
     assert!(e.contains("nothing to check against"), "{e}");
+    assert!(e.starts_with("t.toml:1: checks.relay: "), "{e}");
     let e = mxgate::config::parse(
         "[checks.relay]\nunknown_domain = \"maybe\"\n",
         Path::new("t.toml"),
@@ -151,11 +153,9 @@ async fn configured_replies() {
         &config("relay_denied_reply = { code = 450, xcode = \"4.7.1\", text = \"x\" }\n"),
         Path::new("t.toml"),
     )
-    .unwrap();
-    let e = mxgate::policy::Policy::new(std::sync::Arc::new(e), &Services::default())
-        .err()
-        .expect("4xx refused");
-    assert!(e.contains("relay_denied_reply"), "{e}");
+    .expect_err("4xx refused at load");
+    assert!(e.to_string().contains("relay_denied_reply"), "{e}");
+    assert_eq!(e.line, Some(5), "{e}");
 }
 
 #[tokio::test]
