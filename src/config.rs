@@ -39,52 +39,34 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// How the daemon runs.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DaemonConfig {
-    /// Sockets: `unix:/path` or `inet:ADDR:PORT`, several allowed.
-    pub listen: Vec<Spanned<String>>,
-    /// Permissions of unix sockets, octal.
-    pub socket_mode: Spanned<String>,
-    /// Owner of unix sockets (user name), when started as root.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub socket_owner: Option<Spanned<String>>,
-    /// Group of unix sockets (group name).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub socket_group: Option<Spanned<String>>,
-    /// Concurrent milter connections; more wait to be accepted.
-    pub max_connections: usize,
-    /// Seconds of silence from the MTA before a connection is dropped.
-    pub connection_timeout: u64,
-    /// Seconds sessions in flight get to finish on SIGTERM.
-    pub shutdown_timeout: u64,
-    /// `current-thread` (least CPU per message) or `multi-thread`.
-    pub runtime: RuntimeKind,
-    /// Write every session seen, in the replay format, to this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capture_dir: Option<PathBuf>,
-    /// `text` or `json` log lines on stderr.
-    pub log_format: LogFormat,
-    /// tracing filter, e.g. `info` or `mxgate=debug`.
-    pub log_level: String,
-}
-
-impl Default for DaemonConfig {
-    fn default() -> Self {
-        DaemonConfig {
-            listen: vec![Spanned::new(0..0, "inet:127.0.0.1:8891".into())],
-            socket_mode: Spanned::new(0..0, "0660".into()),
-            socket_owner: None,
-            socket_group: None,
-            max_connections: 1000,
-            connection_timeout: 300,
-            shutdown_timeout: 30,
-            runtime: RuntimeKind::CurrentThread,
-            capture_dir: None,
-            log_format: LogFormat::Text,
-            log_level: "info".into(),
-        }
+crate::section_config! {
+    /// How the daemon runs.
+    pub struct DaemonConfig {
+        /// Sockets: `unix:/path` or `inet:ADDR:PORT`, several allowed.
+        pub listen: Vec<Spanned<String>> = vec![Spanned::new(0..0, "inet:127.0.0.1:8891".into())],
+        /// Permissions of unix sockets, octal.
+        pub socket_mode: Spanned<String> = Spanned::new(0..0, "0660".into()),
+        /// Owner of unix sockets (user name), when started as root.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub socket_owner: Option<Spanned<String>> = None,
+        /// Group of unix sockets (group name).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub socket_group: Option<Spanned<String>> = None,
+        /// Concurrent milter connections; more wait to be accepted.
+        pub max_connections: usize = 1000,
+        /// Seconds of silence from the MTA before a connection is dropped.
+        pub connection_timeout: u64 = 300,
+        /// Seconds sessions in flight get to finish on SIGTERM.
+        pub shutdown_timeout: u64 = 30,
+        /// `current-thread` (least CPU per message) or `multi-thread`.
+        pub runtime: RuntimeKind = RuntimeKind::CurrentThread,
+        /// Write every session seen, in the replay format, to this directory.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub capture_dir: Option<PathBuf> = None,
+        /// `text` or `json` log lines on stderr.
+        pub log_format: LogFormat = LogFormat::Text,
+        /// tracing filter, e.g. `info` or `mxgate=debug`.
+        pub log_level: String = "info".into(),
     }
 }
 
@@ -109,28 +91,17 @@ pub enum LogFormat {
     Json,
 }
 
-/// Policy applied around all checks.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PolicyConfig {
-    /// Hold connect/HELO/MAIL hits until the first RCPT (like smtpd_delay_reject).
-    pub delay_reject: bool,
-    /// Recipients that held hits never reject: `postmaster@` (any domain), `abuse@example.com`.
-    pub exempt_recipients: Vec<String>,
-    /// Clients in these networks skip all checks.
-    pub trusted_networks: Vec<Spanned<String>>,
-    /// SMTP-authenticated clients (`{auth_authen}` set) skip all checks.
-    pub skip_authenticated: bool,
-}
-
-impl Default for PolicyConfig {
-    fn default() -> Self {
-        PolicyConfig {
-            delay_reject: true,
-            exempt_recipients: vec!["postmaster@".into(), "abuse@".into()],
-            trusted_networks: Vec::new(),
-            skip_authenticated: true,
-        }
+crate::section_config! {
+    /// Policy applied around all checks.
+    pub struct PolicyConfig {
+        /// Hold connect/HELO/MAIL hits until the first RCPT (like smtpd_delay_reject).
+        pub delay_reject: bool = true,
+        /// Recipients that held hits never reject: `postmaster@` (any domain), `abuse@example.com`.
+        pub exempt_recipients: Vec<String> = vec!["postmaster@".into(), "abuse@".into()],
+        /// Clients in these networks skip all checks.
+        pub trusted_networks: Vec<Spanned<String>> = Vec::new(),
+        /// SMTP-authenticated clients (`{auth_authen}` set) skip all checks.
+        pub skip_authenticated: bool = true,
     }
 }
 

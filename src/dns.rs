@@ -9,38 +9,27 @@ use hickory_resolver::net::{DnsError as HDnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use hickory_resolver::TokioResolver;
-use serde::{Deserialize, Serialize};
+
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// `[dns]`: where and how to resolve.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct DnsConfig {
-    /// Name servers as `IP` or `IP:PORT`; empty means /etc/resolv.conf.
-    pub nameservers: Vec<String>,
-    /// Milliseconds to wait for one answer.
-    pub timeout_ms: u64,
-    /// Tries per query (per name server).
-    pub attempts: usize,
-    /// Cached answers; 0 turns the cache off.
-    pub cache_size: u64,
-    /// Total milliseconds of DNS one SMTP session may spend (all checks together).
-    pub session_budget_ms: u64,
-}
-
-impl Default for DnsConfig {
-    fn default() -> Self {
-        DnsConfig {
-            nameservers: Vec::new(),
-            timeout_ms: 2000,
-            attempts: 2,
-            cache_size: 10_000,
-            session_budget_ms: 15_000,
-        }
+crate::section_config! {
+    /// `[dns]`: where and how to resolve.
+    #[derive(PartialEq)]
+    pub struct DnsConfig {
+        /// Name servers as `IP` or `IP:PORT`; empty means /etc/resolv.conf.
+        pub nameservers: Vec<String> = Vec::new(),
+        /// Milliseconds to wait for one answer.
+        pub timeout_ms: u64 = 2000,
+        /// Tries per query (per name server).
+        pub attempts: usize = 2,
+        /// Cached answers; 0 turns the cache off.
+        pub cache_size: u64 = 10_000,
+        /// Total milliseconds of DNS one SMTP session may spend (all checks together).
+        pub session_budget_ms: u64 = 15_000,
     }
 }
 

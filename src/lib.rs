@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod dns;
+pub mod docs;
 pub mod join;
 pub mod maps;
 pub mod metrics;

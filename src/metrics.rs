@@ -16,14 +16,15 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// `[metrics]`: the Prometheus endpoint.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(default, deny_unknown_fields)]
-pub struct MetricsConfig {
-    /// Serve `GET /metrics`.
-    pub enabled: bool,
-    /// A loopback `ADDR:PORT`.
-    pub listen: LoopbackAddr,
+crate::section_config! {
+    /// `[metrics]`: the Prometheus endpoint.
+    #[derive(PartialEq, Eq)]
+    pub struct MetricsConfig {
+        /// Serve `GET /metrics`.
+        pub enabled: bool = false,
+        /// A loopback `ADDR:PORT`.
+        pub listen: LoopbackAddr = LoopbackAddr::default(),
+    }
 }
 
 /// A socket address on 127.0.0.0/8 or ::1; anything else is refused when the config loads.

@@ -123,7 +123,10 @@ fn missing_sources_and_bad_values_are_config_errors() {
             .map(|e| e.to_string())
     };
     let e = load_error("[checks.client_access]\n").expect("no map");
-    assert!(e.contains("t.toml:1: checks.client_access.map: is not set"), "{e}");
+    assert!(
+        e.contains("t.toml:1: checks.client_access.map: is not set"),
+        "{e}"
+    );
     let e = load_error("[checks.sender_access]\n").expect("no source");
     assert!(e.contains("neither map nor database"), "{e}");
     let e = mxgate::config::parse(

@@ -216,7 +216,7 @@ fn build_from(text: &str) -> DnsblCheck {
             .expect("dnsbl section"),
         resolver,
     )
-        .unwrap_or_else(|e| panic!("build: {e}"))
+    .unwrap_or_else(|e| panic!("build: {e}"))
 }
 
 fn client(ip: &str) -> Session {

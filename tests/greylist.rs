@@ -897,7 +897,10 @@ async fn unwritable_sqlite_path_is_refused_at_start() {
         .expect_err("delay beyond retry_window accepted")
         .to_string();
     assert!(err.contains("retry_window"), "{err}");
-    assert!(err.starts_with("t.toml:1: checks.greylist.retry_window: "), "{err}");
+    assert!(
+        err.starts_with("t.toml:1: checks.greylist.retry_window: "),
+        "{err}"
+    );
     let err = mxgate::config::parse(
         "[checks.greylist]\ndelay = \"5 minutes\"\n",
         Path::new("t.toml"),

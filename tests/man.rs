@@ -1,17 +1,19 @@
-//! The man pages stay in step with the code.
+//! The documentation stays in step with the code.
 //!
-//! - packaging/man/mxgate.toml.5 is generated from conf/mxgate.toml (its comments are the
-//!   documentation). After changing conf/mxgate.toml, regenerate it with
+//! - packaging/man/mxgate.toml.5 and the README's check table are generated from the
+//!   config types (keys, defaults, doc comments) and the check registry. After changing
+//!   them, regenerate with
 //!
 //!       MXGATE_REGEN_MAN=1 cargo test --test man
 //!
-//! - every key of the effective configuration (the defaults `mxgate check-config` prints for a
-//!   config that has every `[checks.*]` section, plus the keys conf/mxgate.toml sets) must be
-//!   in conf/mxgate.toml, set or as a commented `# key = value   # example` line;
+//! - conf/mxgate.toml (hand-written, shipped as /etc/mxgate/mxgate.toml) is checked against
+//!   the same schema: every key of every section it has is there, set or as a commented
+//!   `# key = value` line; every key it shows exists; and every value it shows is the code's
+//!   default, unless the line says `# example` (set `enabled` lines are the shipped choice);
 //! - every subcommand and long option of `mxgate --help` (recursively) must be named in the
 //!   hand-written packaging/man/mxgate.8.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,333 +27,243 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(repo(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
 }
 
-// ---- the generator ----------------------------------------------------------------------
-
-/// Escapes text for roff: backslashes, and a leading `.` or `'` (a request otherwise).
-fn roff(s: &str) -> String {
-    let s = s.replace('\\', "\\e");
-    if s.starts_with('.') || s.starts_with('\'') {
-        format!("\\&{s}")
-    } else {
-        s
-    }
-}
-
-/// Comment lines as roff: prose joins into filled text; lines indented by 3+ spaces after
-/// the `#` (tables, examples) are kept as they are.
-fn prose(out: &mut String, lines: &[String]) {
-    let mut literal = false;
-    for l in lines {
-        let is_literal = l.starts_with("  ") || l.starts_with('[');
-        if is_literal && !literal {
-            out.push_str(".nf\n");
-        } else if !is_literal && literal {
-            out.push_str(".fi\n");
-        }
-        literal = is_literal;
-        if l.is_empty() {
-            out.push_str(".PP\n");
-        } else {
-            out.push_str(&roff(l));
-            out.push('\n');
-        }
-    }
-    if literal {
-        out.push_str(".fi\n");
-    }
-}
-
-fn comment_text(line: &str) -> Option<String> {
-    let rest = line.strip_prefix('#')?;
-    Some(
-        rest.strip_prefix(' ')
-            .unwrap_or(rest)
-            .trim_end()
-            .to_string(),
-    )
-}
-
-fn is_ident(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-}
-
-/// `key = value` (a settable line) → (key, value).
-fn key_line(line: &str) -> Option<(String, String)> {
-    let (k, v) = line.split_once('=')?;
-    let k = k.trim();
-    (is_ident(k) && !line.starts_with(' ')).then(|| (k.to_string(), v.trim().to_string()))
-}
-
-/// `# key = value   # example` → (key, value).
-fn example_line(line: &str) -> Option<(String, String)> {
-    let body = line.strip_prefix("# ")?;
-    let (kv, tag) = body.rsplit_once('#')?;
-    if tag.trim() != "example" {
-        return None;
-    }
-    key_line(kv.trim_end())
-}
-
-fn section_line(line: &str) -> Option<String> {
-    let l = line.trim_end();
-    let inner = l
-        .strip_prefix("[[")
-        .and_then(|r| r.strip_suffix("]]"))
-        .or_else(|| l.strip_prefix('[').and_then(|r| r.strip_suffix(']')))?;
-    Some(inner.trim().to_string())
-}
-
-/// The man page, and the dotted keys it documents.
-fn generate(conf: &str) -> (String, BTreeSet<String>) {
-    let mut documented = BTreeSet::new();
-    let mut out = String::new();
-    out.push_str(
-        ".\\\" Generated from conf/mxgate.toml by tests/man.rs: do not edit; edit the comments in\n\
-         .\\\" conf/mxgate.toml, then run: MXGATE_REGEN_MAN=1 cargo test --test man\n\
-         .TH MXGATE.TOML 5 \"\" \"mxgate\" \"File Formats\"\n\
-         .SH NAME\nmxgate.toml \\- configuration of the mxgate milter\n\
-         .SH SYNOPSIS\n.I /etc/mxgate/mxgate.toml\n\
-         .SH DESCRIPTION\n\
-         The configuration of\n.BR mxgate (8)\n\
-         is a TOML file. Every key is optional; a section or key that is left out has the\n\
-         default shown here. An unknown key or a bad value is an error that names the file,\n\
-         the line and the key; such a file is never used (at start the daemon refuses to run,\n\
-         on SIGHUP the running configuration stays in force).\n\
-         .B mxgate check-config\n.I FILE\n\
-         validates a file and prints the effective configuration, defaults filled in.\n\
-         .PP\nThe commented default that follows is shipped as\n\
-         .IR /etc/mxgate/mxgate.toml .\n.PP\n",
-    );
-    let lines: Vec<&str> = conf.lines().collect();
-    let mut pending: Vec<String> = Vec::new();
-    // Blocks separated from what follows by a blank line, not yet placed.
-    let mut floating: Vec<Vec<String>> = Vec::new();
-    let mut section: Option<String> = None;
-    let mut group = ""; // "" (description), "settings", "checks"
-    let mut last_key: Option<String> = None;
-    let mut i = 0;
-    let flush_floating = |out: &mut String, floating: &mut Vec<Vec<String>>| {
-        for block in floating.drain(..) {
-            out.push_str(".PP\n");
-            prose(out, &block);
-        }
-    };
-    while i < lines.len() {
-        let line = lines[i];
-        i += 1;
-        if line.trim().is_empty() {
-            if !pending.is_empty() {
-                floating.push(std::mem::take(&mut pending));
-            }
-            continue;
-        }
-        if let Some((key, value)) = example_line(line) {
-            let path = format!(
-                "{}{key}",
-                section
-                    .as_deref()
-                    .map(|s| format!("{s}."))
-                    .unwrap_or_default()
-            );
-            if last_key.as_deref() == Some(key.as_str()) || documented.contains(&path) {
-                flush_floating(&mut out, &mut floating);
-                prose(&mut out, &std::mem::take(&mut pending));
-                out.push_str(&format!(
-                    ".br\nExample: \\fB{} = {}\\fR\n",
-                    roff(&key),
-                    roff(&value)
-                ));
-            } else {
-                flush_floating(&mut out, &mut floating);
-                out.push_str(&format!(".TP\n\\fB{}\\fR (unset by default)\n", roff(&key)));
-                prose(&mut out, &std::mem::take(&mut pending));
-                out.push_str(&format!(
-                    ".br\nExample: \\fB{} = {}\\fR\n",
-                    roff(&key),
-                    roff(&value)
-                ));
-                last_key = Some(key);
-            }
-            documented.insert(path);
-            continue;
-        }
-        if let Some(text) = comment_text(line) {
-            pending.push(text);
-            continue;
-        }
-        if let Some(name) = section_line(line) {
-            let g = if name.starts_with("checks.") {
-                "checks"
-            } else {
-                "settings"
-            };
-            // A floating block that shows a commented section is an example of the last
-            // section; the others introduce what follows.
-            let (before, after): (Vec<_>, Vec<_>) = floating
-                .drain(..)
-                .partition(|b| b.iter().any(|l| l.starts_with('[')));
-            for block in before {
-                out.push_str(".PP\n");
-                prose(&mut out, &block);
-            }
-            if g != group {
-                out.push_str(if g == "checks" {
-                    ".SH CHECKS\n"
-                } else {
-                    ".SH SETTINGS\n"
-                });
-                group = g;
-            }
-            for block in after {
-                prose(&mut out, &block);
-                out.push_str(".PP\n");
-            }
-            out.push_str(&format!(".SS {}\n", roff(line.trim())));
-            prose(&mut out, &std::mem::take(&mut pending));
-            documented.insert(name.clone());
-            section = Some(name);
-            last_key = None;
-            continue;
-        }
-        if let Some((key, mut value)) = key_line(line) {
-            // A value over several lines (an array): up to the line that closes it.
-            let depth = |s: &str| s.matches('[').count() as i64 - s.matches(']').count() as i64;
-            let mut open = depth(&value);
-            while open > 0 && i < lines.len() {
-                value.push(' ');
-                value.push_str(lines[i].trim());
-                open += depth(lines[i]);
-                i += 1;
-            }
-            flush_floating(&mut out, &mut floating);
-            let path = format!(
-                "{}{key}",
-                section
-                    .as_deref()
-                    .map(|s| format!("{s}."))
-                    .unwrap_or_default()
-            );
-            out.push_str(&format!(".TP\n\\fB{}\\fR = {}\n", roff(&key), roff(&value)));
-            prose(&mut out, &std::mem::take(&mut pending));
-            documented.insert(path);
-            last_key = Some(key);
-            continue;
-        }
-        panic!("conf/mxgate.toml: line {i} is neither a comment, a section nor a key: {line:?}");
-    }
-    if group.is_empty() {
-        // Only comments: they are the description.
-    }
-    floating.push(std::mem::take(&mut pending));
-    for block in floating.into_iter().filter(|b| !b.is_empty()) {
-        out.push_str(".PP\n");
-        prose(&mut out, &block);
-    }
-    out.push_str(
-        ".SH FILES\n.TP\n.I /etc/mxgate/mxgate.toml\nThe configuration the daemon and the Debian package use.\n\
-         .SH SEE ALSO\n.BR mxgate (8),\n.BR postconf (5)\n",
-    );
-    // The preamble (comments before the first section) became floating text of the
-    // description: nothing else to do.
-    (out, documented)
-}
-
-// ---- the tests ---------------------------------------------------------------------------
-
-#[test]
-fn mxgate_toml_5_is_generated_from_the_current_conf() {
-    let (page, _) = generate(&read("conf/mxgate.toml"));
-    let path = repo("packaging/man/mxgate.toml.5");
+/// Compares a shipped file with what the code generates, or rewrites it when asked to.
+fn generated(rel: &str, want: &str) {
     if std::env::var_os("MXGATE_REGEN_MAN").is_some() {
-        std::fs::write(&path, &page).unwrap_or_else(|e| panic!("cannot write {path:?}: {e}"));
-        eprintln!("wrote {}", path.display());
+        std::fs::write(repo(rel), want).unwrap_or_else(|e| panic!("cannot write {rel}: {e}"));
         return;
     }
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        current == page,
-        "packaging/man/mxgate.toml.5 is not what conf/mxgate.toml generates; run:\n\n    {REGEN}\n\nand commit packaging/man/mxgate.toml.5"
-    );
-}
-
-/// Dotted paths of every value in a TOML table (arrays of tables: their keys, under the
-/// array's path).
-fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeSet<String>) {
-    for (k, v) in table {
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            toml::Value::Table(t) => flatten(&path, t, out),
-            toml::Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_table()) => {
-                for x in a {
-                    if let toml::Value::Table(t) = x {
-                        flatten(&path, t, out);
-                    }
-                }
-            }
-            _ => {
-                out.insert(path);
-            }
-        }
+    let have = read(rel);
+    if have != want {
+        let line = have
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .map_or(have.lines().count().min(want.lines().count()) + 1, |n| {
+                n + 1
+            });
+        panic!("{rel} is not what the code generates (first difference at line {line}); run:\n\n    {REGEN}\n");
     }
 }
 
 #[test]
-fn every_config_key_is_in_the_man_page() {
-    let conf = read("conf/mxgate.toml");
-    let (_, documented) = generate(&conf);
+fn mxgate_toml_5_is_generated_from_the_code() {
+    let page = mxgate::docs::man_page();
+    // Every key of every table is an entry of its own (the page is read as a reference).
+    for t in mxgate::docs::schema() {
+        for k in &t.keys {
+            assert!(
+                page.contains(&format!(".TP\n\\fB{}\\fR", k.name))
+                    || page.contains(&format!(".TP\n.B {}\n", k.name)),
+                "{}.{} has no entry of its own",
+                t.name,
+                k.name
+            );
+        }
+    }
+    generated("packaging/man/mxgate.toml.5", &page);
+}
 
-    // The effective config with every check's section present: all their defaults.
-    let all_checks: String = mxgate::checks::registry()
-        .iter()
-        .map(|r| format!("[checks.{}]\n", r.name))
-        .collect();
-    let cfg = mxgate::config::parse(&all_checks, Path::new("all-checks.toml"))
-        .unwrap_or_else(|e| panic!("a config with every [checks.*] section does not parse: {e}"));
-    let effective: toml::Table =
-        toml::from_str(&cfg.to_toml()).unwrap_or_else(|e| panic!("effective config: {e}"));
-    let mut required = BTreeSet::new();
-    flatten("", &effective, &mut required);
-    // And what the shipped file sets (list entries, optional tables).
-    let shipped: toml::Table =
-        toml::from_str(&conf).unwrap_or_else(|e| panic!("conf/mxgate.toml: {e}"));
-    flatten("", &shipped, &mut required);
+#[test]
+fn readme_check_table_is_generated_from_the_registry() {
+    let readme = read("README.md");
+    let (begin, end) = ("<!-- checks:begin -->\n", "<!-- checks:end -->");
+    let (Some(a), Some(b)) = (readme.find(begin), readme.find(end)) else {
+        panic!("README.md has no {begin:?} … {end:?} markers around the check table");
+    };
+    let want = format!(
+        "{}{begin}{}{}",
+        &readme[..a],
+        mxgate::docs::readme_check_table(),
+        &readme[b..]
+    );
+    generated("README.md", &want);
+}
 
-    // `checks.helo.reply` documents `checks.helo.reply.code`, too.
-    let covered = |k: &str| {
-        let mut p = k;
-        loop {
-            if documented.contains(p) {
-                return true;
+/// A `key = value` line (set, or after `# `) of conf/mxgate.toml.
+struct Shown {
+    line: usize,
+    key: String,
+    value: String,
+    set: bool,
+    example: bool,
+}
+
+/// The tables of conf/mxgate.toml with the keys each shows (set or commented), so that
+/// what the file claims can be compared with the code.
+fn shown_keys(conf: &str) -> BTreeMap<String, Vec<Shown>> {
+    let mut out: BTreeMap<String, Vec<Shown>> = BTreeMap::new();
+    let mut table = String::new();
+    let lines: Vec<&str> = conf.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let raw = lines[i];
+        i += 1;
+        let (set, body) = match raw.trim_start().strip_prefix('#') {
+            Some(rest) => (false, rest.trim()),
+            None => (true, raw.trim()),
+        };
+        let header = body
+            .strip_prefix("[[")
+            .and_then(|r| r.split("]]").next())
+            .or_else(|| body.strip_prefix('[').and_then(|r| r.split(']').next()));
+        if let Some(h) = header {
+            if set {
+                table = h.trim().to_string();
+                out.entry(table.clone()).or_default();
             }
-            match p.rsplit_once('.') {
-                Some((head, _)) => p = head,
-                None => return false,
+            continue;
+        }
+        let Some((lhs, rhs)) = body.split_once('=') else {
+            continue;
+        };
+        let key = lhs.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        // The value: up to a trailing comment, over several lines for an open array.
+        let mut value = rhs.trim().to_string();
+        let depth = |s: &str| s.matches('[').count() as i64 - s.matches(']').count() as i64;
+        let mut open = depth(&value);
+        while open > 0 && i < lines.len() {
+            let next = lines[i].trim().trim_start_matches('#').trim();
+            value.push(' ');
+            value.push_str(next);
+            open += depth(next);
+            i += 1;
+        }
+        let (value, comment) = split_comment(&value);
+        // Prose that happens to contain "x = y" is not a key line: it must parse as TOML.
+        if toml::from_str::<toml::Table>(&format!("k = {value}")).is_err() {
+            continue;
+        }
+        out.entry(table.clone()).or_default().push(Shown {
+            line: i,
+            key: key.to_string(),
+            value,
+            set,
+            example: comment.contains("example"),
+        });
+    }
+    out
+}
+
+/// `value   # comment` → (value, comment), ignoring `#` inside strings.
+fn split_comment(s: &str) -> (String, String) {
+    let mut in_str = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => in_str = !in_str,
+            '#' if !in_str => return (s[..i].trim().to_string(), s[i..].to_string()),
+            _ => {}
+        }
+    }
+    (s.trim().to_string(), String::new())
+}
+
+/// A value as the code reads it back (`"5m"` and `300` are the same duration): the key
+/// alone in its table, loaded and printed as `check-config` prints it.
+fn normalized(table: &str, key: &str, value: &str) -> Option<toml::Value> {
+    let text = match table {
+        "checks.dnsbl.lists" if key == "zone" => {
+            format!("[checks.dnsbl]\nenabled = false\n[[checks.dnsbl.lists]]\nzone = {value}\n")
+        }
+        "checks.dnsbl.lists" => format!(
+            "[checks.dnsbl]\nenabled = false\n[[checks.dnsbl.lists]]\nzone = \"x.example\"\n{key} = {value}\n"
+        ),
+        t if t.starts_with("checks.") => format!("[{t}]\nenabled = false\n{key} = {value}\n"),
+        t => format!("[{t}]\n{key} = {value}\n"),
+    };
+    let cfg = mxgate::config::parse(&text, Path::new("one-key.toml")).ok()?;
+    let mut v: toml::Value = toml::from_str::<toml::Table>(&cfg.to_toml()).ok()?.into();
+    for part in table.split('.') {
+        v = v.get(part)?.clone();
+        if let toml::Value::Array(a) = v {
+            v = a.first()?.clone();
+        }
+    }
+    v.get(key).cloned()
+}
+
+#[test]
+fn shipped_config_matches_the_code() {
+    let conf = read("conf/mxgate.toml");
+    mxgate::config::parse(&conf, Path::new("conf/mxgate.toml"))
+        .unwrap_or_else(|e| panic!("the shipped config does not load: {e}"));
+    let shown = shown_keys(&conf);
+    let schema = mxgate::docs::schema();
+    let mut problems = Vec::new();
+    for (table, keys) in &shown {
+        let Some(t) = schema.iter().find(|t| &t.name == table) else {
+            problems.push(format!("[{table}] is not a table mxgate knows"));
+            continue;
+        };
+        let common: Vec<&str> = mxgate::checks::common::common_keys()
+            .iter()
+            .map(|k| k.name)
+            .collect();
+        for k in &t.keys {
+            // The common keys are described once, at the top of the checks.
+            let is_common = table.starts_with("checks.") && common.contains(&k.name);
+            let as_table = shown.contains_key(&format!("{table}.{}", k.name));
+            if !is_common && !as_table && !keys.iter().any(|s| s.key == k.name) {
+                problems.push(format!(
+                    "[{table}] {}: not shown (add `# {} = {}` with a comment)",
+                    k.name,
+                    k.name,
+                    t.defaults
+                        .get(k.name)
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "VALUE   # example".into())
+                ));
             }
         }
-    };
-    let missing: Vec<&String> = required.iter().filter(|k| !covered(k)).collect();
-    assert!(
-        missing.is_empty(),
-        "these config keys are not documented in conf/mxgate.toml (so not in mxgate.toml(5)):\n  {}\n\
-         add each to conf/mxgate.toml with a comment (as `key = default`, or `# key = value   # example` \
-         when it has no default), then run:\n\n    {REGEN}\n",
-        missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")
-    );
-    // The generator really found the keys (guards against a parser that finds nothing).
-    for k in [
-        "daemon.listen",
-        "policy.delay_reject",
-        "checks.helo.action",
-        "daemon.socket_group",
-    ] {
-        assert!(documented.contains(k), "generator missed {k}");
+        for s in keys {
+            if !t.keys.iter().any(|k| k.name == s.key) {
+                problems.push(format!(
+                    "conf/mxgate.toml:{}: [{table}] {}: no such key",
+                    s.line, s.key
+                ));
+                continue;
+            }
+            if s.example || (s.set && s.key == "enabled") {
+                continue;
+            }
+            let Some(parsed) = normalized(table, &s.key, &s.value) else {
+                problems.push(format!(
+                    "conf/mxgate.toml:{}: [{table}] {} = {}: not a valid value",
+                    s.line, s.key, s.value
+                ));
+                continue;
+            };
+            match t.defaults.get(&s.key) {
+                Some(d) if *d == parsed => {}
+                Some(d) => problems.push(format!(
+                    "conf/mxgate.toml:{}: [{table}] {} = {} but the code's default is {d} (fix the file, or mark the line `# example`)",
+                    s.line, s.key, s.value
+                )),
+                None => problems.push(format!(
+                    "conf/mxgate.toml:{}: [{table}] {} = {} has no default in the code; mark it `# example`",
+                    s.line, s.key, s.value
+                )),
+            }
+        }
     }
+    for t in schema.iter().filter(|t| !t.name.starts_with("checks.")) {
+        if !shown.contains_key(&t.name) {
+            problems.push(format!("[{}] is not in conf/mxgate.toml", t.name));
+        }
+    }
+    for r in mxgate::checks::registry() {
+        if !shown.contains_key(&format!("checks.{}", r.name)) {
+            problems.push(format!("[checks.{}] is not in conf/mxgate.toml", r.name));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "conf/mxgate.toml disagrees with the code:\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 /// Subcommand paths and their long options, from clap's help.

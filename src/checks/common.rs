@@ -107,6 +107,22 @@ pub struct KeyDoc {
     pub doc: String,
 }
 
+/// The documentation of one config table: a section (`[dns]`, `[checks.helo]`) or a
+/// table inside one (`[[checks.dnsbl.lists]]`).
+#[derive(Clone, Debug)]
+pub struct TableDoc {
+    /// Dotted name, as in the file's header.
+    pub name: String,
+    /// An array of tables (`[[...]]`).
+    pub array: bool,
+    /// What it is for, one paragraph or more.
+    pub summary: String,
+    /// Its keys, in declaration order.
+    pub keys: Vec<KeyDoc>,
+    /// The defaults of the keys that have one.
+    pub defaults: toml::Table,
+}
+
 /// A config section that knows its keys' documentation (written by [`section_config!`]
 /// and [`check_config!`] from the doc comments), and whose `Default` is the shipped
 /// default.
@@ -175,6 +191,40 @@ macro_rules! __doc_text {
     };
     ($($other:tt)*) => {
         None::<&str>
+    };
+}
+
+/// Declares a struct as it is and records its fields' doc comments (`keys()`), for
+/// tables whose fields have no single default (a required `zone`).
+#[macro_export]
+macro_rules! documented {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$($fattr:tt)*])* pub $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $( $(#[$($fattr)*])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// Every key with its doc comment, in declaration order.
+            pub fn keys() -> Vec<$crate::checks::common::KeyDoc> {
+                vec![$(
+                    $crate::checks::common::KeyDoc {
+                        name: stringify!($field),
+                        doc: $crate::checks::common::join_doc(
+                            &[$( $crate::__doc_text!($($fattr)*) ),*]
+                                .into_iter()
+                                .flatten()
+                                .collect::<Vec<&str>>(),
+                        ),
+                    },
+                )*]
+            }
+        }
     };
 }
 

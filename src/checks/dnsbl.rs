@@ -61,6 +61,7 @@ crate::check_config! {
     }
 }
 
+crate::documented! {
 /// One `[[checks.dnsbl.lists]]` table.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -87,6 +88,7 @@ pub struct ListConfig {
     /// Query the list for IPv6 clients.
     #[serde(default = "yes")]
     pub ipv6: bool,
+}
 }
 
 fn default_weight() -> i32 {
@@ -209,6 +211,25 @@ impl CheckSpec for Dnsbl {
     const STAGES: &'static [Stage] = &[Stage::Connect];
     const SUMMARY: &'static str = "DNS blocklists/allowlists: return-code matching, weights and threshold, TXT in the reply, list error codes never counted, RFC 5782 self-test";
     type Config = DnsblConfig;
+
+    fn tables() -> Vec<crate::checks::common::TableDoc> {
+        // Defaults of a list with only its required zone.
+        let defaults = toml::from_str::<ListConfig>("zone = \"list.example\"")
+            .ok()
+            .and_then(|l| toml::Table::try_from(l).ok())
+            .map(|mut t| {
+                t.remove("zone");
+                t
+            })
+            .unwrap_or_default();
+        vec![crate::checks::common::TableDoc {
+            name: "checks.dnsbl.lists".into(),
+            array: true,
+            summary: "One table per DNS list; `zone` is required.".into(),
+            keys: ListConfig::keys(),
+            defaults,
+        }]
+    }
 
     fn validate(cfg: &DnsblConfig) -> Result<(), SetupError> {
         DnsblCheck::settings(cfg).map(|_| ())

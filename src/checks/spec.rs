@@ -3,7 +3,7 @@
 //! validation and construction; the config loader and the policy only go through
 //! [`Registration`], so neither names any check.
 
-use super::common::{CheckCommon, Documented, KeyDoc};
+use super::common::{CheckCommon, Documented, KeyDoc, TableDoc};
 use super::{Check, Services};
 use crate::session::Stage;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -95,6 +95,11 @@ pub trait CheckSpec: 'static {
     /// Its section, deserialised with `deny_unknown_fields` and defaults in code.
     type Config: CheckConfig;
 
+    /// Tables inside the section (`[[checks.dnsbl.lists]]`), for the documentation.
+    fn tables() -> Vec<TableDoc> {
+        Vec::new()
+    }
+
     /// Everything the operator can get wrong that is knowable without I/O; run at load,
     /// before any socket is bound.
     fn validate(_config: &Self::Config) -> Result<(), SetupError> {
@@ -178,6 +183,8 @@ pub struct Registration {
     pub keys: fn() -> Vec<KeyDoc>,
     /// Its keys' defaults.
     pub defaults: fn() -> toml::Table,
+    /// Tables inside the section.
+    pub tables: fn() -> Vec<TableDoc>,
     /// The typed config's type, to check [`crate::config::Config::section`] calls.
     pub config_type: fn() -> std::any::TypeId,
 }
@@ -193,6 +200,7 @@ pub const fn register<S: CheckSpec>() -> Registration {
         parse: parse_section::<S>,
         keys: <S::Config as Documented>::keys,
         defaults: <S::Config as Documented>::defaults,
+        tables: S::tables,
         config_type: std::any::TypeId::of::<S::Config>,
     }
 }

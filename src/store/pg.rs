@@ -2,50 +2,35 @@
 //! state in the database (denylist, relay recipients, sender access, greylist).
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
-use serde::{Deserialize, Serialize};
+
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio_postgres::NoTls;
 
-/// `[database]`: how to reach PostgreSQL. The password never appears in the config
-/// itself (nor in logs): it comes from `password_file` or `$MXGATE_DB_PASSWORD`.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct DbConfig {
-    /// Host name, IP address, or the directory of a unix socket (`/var/run/postgresql`).
-    pub host: String,
-    /// Port (also selects the unix socket file `.s.PGSQL.PORT`).
-    pub port: u16,
-    /// Database user.
-    pub user: String,
-    /// Database name.
-    pub dbname: String,
-    /// File whose first line is the password (mode 0600, readable by mxgate).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password_file: Option<PathBuf>,
-    /// Connections kept open.
-    pub pool_size: usize,
-    /// Milliseconds to connect, or to wait for a free connection.
-    pub connect_timeout_ms: u64,
-    /// Milliseconds one query may take before it counts as a database failure.
-    pub query_timeout_ms: u64,
-    /// Apply schema migrations at start-up (else `mxgate denylist init` etc. do it).
-    pub migrate_on_start: bool,
-}
-
-impl Default for DbConfig {
-    fn default() -> Self {
-        DbConfig {
-            host: "/var/run/postgresql".into(),
-            port: 5432,
-            user: "mxgate".into(),
-            dbname: "mxgate".into(),
-            password_file: None,
-            pool_size: 8,
-            connect_timeout_ms: 2000,
-            query_timeout_ms: 1000,
-            migrate_on_start: true,
-        }
+crate::section_config! {
+    /// `[database]`: how to reach PostgreSQL. The password never appears in the config
+    /// itself (nor in logs): it comes from `password_file` or `$MXGATE_DB_PASSWORD`.
+    #[derive(PartialEq)]
+    pub struct DbConfig {
+        /// Host name, IP address, or the directory of a unix socket (`/var/run/postgresql`).
+        pub host: String = "/var/run/postgresql".into(),
+        /// Port (also selects the unix socket file `.s.PGSQL.PORT`).
+        pub port: u16 = 5432,
+        /// Database user.
+        pub user: String = "mxgate".into(),
+        /// Database name.
+        pub dbname: String = "mxgate".into(),
+        /// File whose first line is the password (mode 0600, readable by mxgate).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub password_file: Option<PathBuf> = None,
+        /// Connections kept open.
+        pub pool_size: usize = 8,
+        /// Milliseconds to connect, or to wait for a free connection.
+        pub connect_timeout_ms: u64 = 2000,
+        /// Milliseconds one query may take before it counts as a database failure.
+        pub query_timeout_ms: u64 = 1000,
+        /// Apply schema migrations at start-up (else `mxgate denylist init` etc. do it).
+        pub migrate_on_start: bool = true,
     }
 }
 
