@@ -61,7 +61,7 @@ fn session(client: &str, name: &str, sender: &str, spf: Option<&str>) -> Session
     s.tx.started = true;
     s.tx.sender = sender.into();
     s.tx.spf = spf.map(|d| SpfFact {
-        result: "pass".into(),
+        result: mxgate::session::SpfResult::Pass,
         domain: d.into(),
     });
     s.tx.rcpts.push(Recipient {

@@ -122,11 +122,52 @@ pub struct Transaction {
     pub delete_headers: Vec<(String, u32)>,
 }
 
+/// An SPF result (RFC 7208 §2.6), as later checks and the headers need it.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+pub enum SpfResult {
+    /// No SPF record (or no checkable domain).
+    None,
+    /// The domain makes no assertion.
+    Neutral,
+    /// The client is authorised.
+    Pass,
+    /// The client is not authorised.
+    Fail,
+    /// Probably not authorised.
+    Softfail,
+    /// A temporary DNS error.
+    Temperror,
+    /// The record could not be interpreted.
+    Permerror,
+}
+
+impl SpfResult {
+    /// The RFC keyword: `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`,
+    /// `permerror`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpfResult::None => "none",
+            SpfResult::Neutral => "neutral",
+            SpfResult::Pass => "pass",
+            SpfResult::Fail => "fail",
+            SpfResult::Softfail => "softfail",
+            SpfResult::Temperror => "temperror",
+            SpfResult::Permerror => "permerror",
+        }
+    }
+}
+
+impl fmt::Display for SpfResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What SPF found for a transaction.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct SpfFact {
-    /// `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`, `permerror`.
-    pub result: String,
+    /// The result.
+    pub result: SpfResult,
     /// The domain the result is about (MAIL FROM domain, or the HELO name).
     pub domain: String,
 }

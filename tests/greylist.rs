@@ -15,7 +15,7 @@ use mxgate::checks::greylist::pg::PgStore;
 use mxgate::checks::greylist::sqlite::SqliteStore;
 use mxgate::checks::greylist::{GreylistCheck, GreylistConfig, ManualClock, SystemClock};
 use mxgate::checks::{Check, Finding};
-use mxgate::session::{Recipient, Session, SpfFact, Stage};
+use mxgate::session::{Recipient, Session, SpfFact, SpfResult, Stage};
 use mxgate::store::pg::DbConfig;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -409,7 +409,7 @@ async fn key_follows_the_senders_infrastructure(f: Fixture) {
     // SPF pass for the sender's domain: the retry comes from a different provider network.
     let mut a = session("198.51.100.1", "alice@example.com", "bob@example.net");
     a.tx.spf = Some(SpfFact {
-        result: "pass".into(),
+        result: SpfResult::Pass,
         domain: "example.com".into(),
     });
     let mut b = session("203.0.113.5", "alice@example.com", "bob@example.net");
@@ -424,7 +424,7 @@ async fn key_follows_the_senders_infrastructure(f: Fixture) {
     // SPF not pass: the verified name's organisational domain.
     let mut a = session("198.51.100.2", "x@example.org", "bob@example.net");
     a.tx.spf = Some(SpfFact {
-        result: "softfail".into(),
+        result: SpfResult::Softfail,
         domain: "example.org".into(),
     });
     a.facts.verified_name = Some("mail-a1.outbound.example.co.uk".into());
@@ -436,7 +436,7 @@ async fn key_follows_the_senders_infrastructure(f: Fixture) {
     let addr_first = f.check("delay = 0\nkey = [\"address\", \"spf\"]");
     let mut a = session("198.51.100.3", "z@example.com", "bob@example.net");
     a.tx.spf = Some(SpfFact {
-        result: "pass".into(),
+        result: SpfResult::Pass,
         domain: "example.com".into(),
     });
     let mut b = session("203.0.113.3", "z@example.com", "bob@example.net");

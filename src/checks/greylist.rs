@@ -548,7 +548,7 @@ impl Inner {
                     .tx
                     .spf
                     .as_ref()
-                    .filter(|s| s.result == "pass" && !s.domain.is_empty())
+                    .filter(|s| s.result == crate::session::SpfResult::Pass && !s.domain.is_empty())
                     .map(|s| {
                         format!(
                             "spf:{}",

@@ -106,14 +106,20 @@ impl fmt::Display for Evaluation {
 
 /// The keyword of a viaspf result.
 pub fn result_name(r: &SpfResult) -> &'static str {
+    fact_result(r).as_str()
+}
+
+/// A viaspf result as the session fact records it.
+pub fn fact_result(r: &SpfResult) -> crate::session::SpfResult {
+    use crate::session::SpfResult as R;
     match r {
-        SpfResult::None => "none",
-        SpfResult::Neutral => "neutral",
-        SpfResult::Pass => "pass",
-        SpfResult::Fail(_) => "fail",
-        SpfResult::Softfail => "softfail",
-        SpfResult::Temperror => "temperror",
-        SpfResult::Permerror => "permerror",
+        SpfResult::None => R::None,
+        SpfResult::Neutral => R::Neutral,
+        SpfResult::Pass => R::Pass,
+        SpfResult::Fail(_) => R::Fail,
+        SpfResult::Softfail => R::Softfail,
+        SpfResult::Temperror => R::Temperror,
+        SpfResult::Permerror => R::Permerror,
     }
 }
 

@@ -271,7 +271,7 @@ impl SpfCheck {
         };
 
         let mut facts = vec![Fact::Spf(SpfFact {
-            result: mail.result_name().to_owned(),
+            result: eval::fact_result(&mail.result),
             domain: mail.domain.clone(),
         })];
         let receiver = self.authserv_id(session);
