@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: milter callback → session facts → checks → verdict.
 
+pub mod address;
 pub mod bounded;
 pub mod capture;
 pub mod checks;
