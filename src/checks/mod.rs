@@ -19,6 +19,7 @@ macro_rules! checks {
 checks! {
     client_access::ClientAccess,
     helo::Helo,
+    helo_sender::HeloSender,
     rdns::Rdns,
     dnsbl::Dnsbl,
     spf::Spf,
