@@ -343,8 +343,8 @@ impl Cx<'_> {
             if ours != part.ctype.mimetype {
                 self.malformed(format!(
                     "content type read as {:?} and {:?}",
-                    printable(&part.ctype.mimetype),
-                    printable(&ours)
+                    crate::text::printable(&part.ctype.mimetype, 80),
+                    crate::text::printable(&ours, 80)
                 ));
                 self.salvage(part.raw_bytes, depth, at_end);
                 return;
@@ -354,14 +354,20 @@ impl Cx<'_> {
         let mime = part.ctype.mimetype.as_str();
         if mime.starts_with("multipart/") {
             if !part.ctype.params.contains_key("boundary") {
-                self.malformed(format!("{} without boundary", printable(mime)));
+                self.malformed(format!(
+                    "{} without boundary",
+                    crate::text::printable(mime, 80)
+                ));
                 self.salvage(body_of(part), depth + 1, at_end);
                 return;
             }
             if part.subparts.is_empty() {
                 // A cut-off message may end before the first boundary.
                 if !at_end && !body_of(part).iter().all(u8::is_ascii_whitespace) {
-                    self.malformed(format!("{} boundary never found", printable(mime)));
+                    self.malformed(format!(
+                        "{} boundary never found",
+                        crate::text::printable(mime, 80)
+                    ));
                 }
                 self.salvage(body_of(part), depth + 1, at_end);
                 return;
@@ -396,7 +402,7 @@ impl Cx<'_> {
             if found > 0 {
                 self.malformed(format!(
                     "attachment headers outside the parts of {}",
-                    printable(mime)
+                    crate::text::printable(mime, 80)
                 ));
             }
             return;
@@ -420,7 +426,10 @@ impl Cx<'_> {
             match mailparse::parse_mail(&inner) {
                 Ok(m) => self.walk(&m, &inner, depth + 1, at_end),
                 Err(e) => {
-                    self.malformed(format!("MIME parse error in {}: {e}", printable(mime)));
+                    self.malformed(format!(
+                        "MIME parse error in {}: {e}",
+                        crate::text::printable(mime, 80)
+                    ));
                     self.salvage(&inner, depth + 1, at_end);
                 }
             }
@@ -445,7 +454,7 @@ impl Cx<'_> {
                     if list.more {
                         self.limited(format!(
                             "zip {:?} has more than {} entries",
-                            printable(&archive),
+                            crate::text::printable(&archive, 80),
                             self.limits.zip_max_entries
                         ));
                     }
@@ -453,7 +462,10 @@ impl Cx<'_> {
                         self.push(m, Source::Zip(archive.clone()), depth);
                     }
                 }
-                Err(e) => self.malformed(format!("zip {:?}: {e}", printable(&archive))),
+                Err(e) => self.malformed(format!(
+                    "zip {:?}: {e}",
+                    crate::text::printable(&archive, 80)
+                )),
             }
         }
     }
@@ -909,9 +921,6 @@ pub fn extension(normalized: &str) -> Option<String> {
 }
 
 /// Limits a string for log messages (quoted by the caller with `{:?}`).
-fn printable(s: &str) -> String {
-    s.chars().take(80).collect()
-}
 
 #[cfg(test)]
 mod tests {

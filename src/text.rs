@@ -29,6 +29,30 @@ pub fn truncate_bytes(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// At most `max` characters of `s` with every character outside printable ASCII shown as
+/// `?`: safe in a reply text, a header field and a log line, whatever the client sent.
+pub fn printable(s: &str, max: usize) -> String {
+    printable_chars(s.chars(), max).collect()
+}
+
+/// [`printable`] as an iterator, for callers that write into a buffer of their own.
+pub fn printable_chars(s: impl Iterator<Item = char>, max: usize) -> impl Iterator<Item = char> {
+    s.take(max).map(|c| {
+        if c == ' ' || c.is_ascii_graphic() {
+            c
+        } else {
+            '?'
+        }
+    })
+}
+
+/// At most `max` characters of `s`, quoted with Rust's escapes (`"a\u{7f}b"`): for log
+/// reasons, where the exact bytes matter more than readability.
+pub fn quoted(s: &str, max: usize) -> String {
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut:?}")
+}
+
 /// Cuts `s` to at most `max` bytes, at a char boundary (`String::truncate` panics
 /// inside a character).
 pub fn truncate_string(s: &mut String, max: usize) {
@@ -47,6 +71,14 @@ mod tests {
         assert_eq!(strip_prefix_ci("sr", "srs0"), None);
         assert_eq!(strip_prefix_ci("ßrs0", "srs0"), None);
         assert_eq!(strip_prefix_ci("😀", "ab"), None);
+    }
+
+    #[test]
+    fn printable_and_quoted() {
+        assert_eq!(printable("a\r\nb ü", 10), "a??b ?");
+        assert_eq!(printable("abcdef", 3), "abc");
+        assert_eq!(quoted("a\nb", 80), "\"a\\nb\"");
+        assert_eq!(quoted("abcdef", 2), "\"ab\"");
     }
 
     #[test]

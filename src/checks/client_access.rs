@@ -124,23 +124,9 @@ fn client_name(session: &Session) -> String {
         name
     };
     match session.client_addr {
-        Some(ip) => printable(&format!("{name}[{ip}]")),
-        None => printable(name),
+        Some(ip) => crate::text::printable(&format!("{name}[{ip}]"), 400),
+        None => crate::text::printable(name, 400),
     }
-}
-
-/// A reply text made sendable: printable ASCII only (addresses may carry UTF-8).
-pub(crate) fn printable(s: &str) -> String {
-    s.chars()
-        .take(400)
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect()
 }
 
 /// One access(5) value, as mxgate supports it.
@@ -243,7 +229,7 @@ impl AccessAction {
             _ => Err(format!(
                 "unknown action {:?}: expected OK, ALLOW, REJECT, DEFER, TEMPFAIL, DISCARD, \
                  DUNNO, WARN or NNN text (Postfix restriction names are not supported)",
-                printable(word)
+                crate::text::printable(word, 400)
             )),
         }
     }
@@ -254,7 +240,7 @@ impl AccessAction {
         &self,
         reason: &str,
         prefix: &str,
-        common: &crate::config::CheckCommon,
+        common: &crate::checks::common::CheckCommon,
     ) -> Finding {
         let full = |text: &Option<String>| {
             format!("{prefix}: {}", text.as_deref().unwrap_or("Access denied"))
@@ -411,7 +397,7 @@ impl<T: TableFormat> TableFormat for AccessMap<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{CheckCommon, Mode, OnError};
+    use crate::checks::common::{CheckCommon, Mode, OnError};
 
     fn common(action: Action, reply: Option<Reply>) -> CheckCommon {
         CheckCommon {

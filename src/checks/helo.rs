@@ -103,7 +103,7 @@ pub fn judge(cfg: &HeloConfig, helo: &str, client: Option<IpAddr>) -> Option<Str
     let host = name.strip_suffix('.').unwrap_or(name);
     if cfg.check_syntax {
         if let Some(problem) = hostname_problem(host) {
-            return Some(format!("invalid HELO name {}: {problem}", printable(name)));
+            return Some(format!("invalid HELO name {}: {problem}", crate::text::quoted(name, 80)));
         }
     }
     if cfg.require_fqdn {
@@ -111,7 +111,7 @@ pub fn judge(cfg: &HeloConfig, helo: &str, client: Option<IpAddr>) -> Option<Str
         if !host.contains('.') || tld.is_empty() || tld.bytes().all(|b| b.is_ascii_digit()) {
             return Some(format!(
                 "HELO name {} is not fully qualified",
-                printable(name)
+                crate::text::quoted(name, 80)
             ));
         }
     }
@@ -150,12 +150,6 @@ fn hostname_problem(host: &str) -> Option<&'static str> {
         }
     }
     None
-}
-
-/// Quotes a client-supplied name for the log without control characters.
-fn printable(s: &str) -> String {
-    let cut: String = s.chars().take(80).collect();
-    format!("{cut:?}")
 }
 
 #[cfg(test)]

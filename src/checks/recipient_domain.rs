@@ -5,7 +5,6 @@
 //! (`relay_domains`, `relay_domains_file`) skip the DNS test, as Postfix skips its
 //! own destinations. Only the current recipient is judged: a rejection refuses just it.
 
-use super::client_access::printable;
 use super::sender_domain::{judge_address, Side};
 use super::{Check, CheckFuture, Finding, BuildEnv, CheckSpec, SetupError};
 use crate::dns::Dns;
@@ -165,7 +164,7 @@ impl Check for RecipientDomainCheck {
             }
             let domain = addr.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
             let dns = if !domain.is_empty() && self.is_relay_domain(domain) {
-                tracing::debug!(rcpt = %printable(addr), "relay domain: no DNS test");
+                tracing::debug!(rcpt = %crate::text::printable(addr, 400), "relay domain: no DNS test");
                 None
             } else {
                 self.dns

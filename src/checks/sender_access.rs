@@ -13,7 +13,7 @@
 //! The null sender is looked up as `<>` (configurable, like Postfix's
 //! `smtpd_null_access_lookup_key`).
 
-use super::client_access::{open_watched, printable, AccessAction, AccessMap};
+use super::client_access::{open_watched, AccessAction, AccessMap};
 use super::{Check, CheckError, CheckFuture, Finding, Outcome, BuildEnv, CheckSpec, SetupError};
 pub use crate::maps::Delimiter;
 use crate::maps::{address_keys, KeyTable, MapFile};
@@ -169,7 +169,7 @@ impl SenderAccessCheck {
         } else {
             format!("<{sender}>")
         };
-        let prefix = format!("{}: Sender address rejected", printable(&shown));
+        let prefix = format!("{}: Sender address rejected", crate::text::printable(&shown, 400));
         let common = self.cfg.common();
         if let Some(map) = &self.map {
             let table = map.table();
@@ -182,7 +182,7 @@ impl SenderAccessCheck {
                 };
                 let reason = format!(
                     "sender {} matches {key} ({}:{})",
-                    printable(&shown),
+                    crate::text::printable(&shown, 400),
                     map.path().display(),
                     entry.line
                 );
@@ -203,7 +203,7 @@ impl SenderAccessCheck {
                     Ok(action) => {
                         let reason = format!(
                             "sender {} matches {key} (mxgate_sender_access)",
-                            printable(&shown)
+                            crate::text::printable(&shown, 400)
                         );
                         return Ok(action.finding(&reason, &prefix, &common).into());
                     }

@@ -107,10 +107,10 @@ fn domain_hit(
     addr: &str,
     domain: &str,
     reason: String,
-    common: &crate::config::CheckCommon,
+    common: &crate::checks::common::CheckCommon,
 ) -> Finding {
-    let shown = super::client_access::printable(addr);
-    let domain = super::client_access::printable(domain);
+    let shown = crate::text::printable(addr, 400);
+    let domain = crate::text::printable(domain, 400);
     let (code5, detail, text) = match problem {
         Problem::NotFqdn => (
             504,
@@ -149,7 +149,7 @@ fn domain_hit(
 
 /// The temporary error for a failed lookup: 450 4.1.8 / 4.1.2.
 fn temporary(side: Side, addr: &str, domain: &str, why: &str) -> CheckError {
-    let shown = super::client_access::printable(addr);
+    let shown = crate::text::printable(addr, 400);
     CheckError::temporary(
         format!("domain {domain} of <{shown}>: {why}"),
         Some(Reply::new(
@@ -158,7 +158,7 @@ fn temporary(side: Side, addr: &str, domain: &str, why: &str) -> CheckError {
             &format!(
                 "<{shown}>: {}: Domain {} not found (temporary DNS failure)",
                 side.label(),
-                super::client_access::printable(domain)
+                crate::text::printable(domain, 400)
             ),
         )),
     )
@@ -170,7 +170,7 @@ pub(crate) async fn judge_address(
     addr: &str,
     require_fqdn: bool,
     dns: Option<(&Dns, Instant)>,
-    common: &crate::config::CheckCommon,
+    common: &crate::checks::common::CheckCommon,
 ) -> Result<Outcome, CheckError> {
     let domain = addr.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
     // Address literals cannot be looked up; Postfix lets them pass both checks.
@@ -184,7 +184,7 @@ pub(crate) async fn judge_address(
                 Problem::NotFqdn,
                 addr,
                 domain,
-                format!("<{}>: {problem}", super::client_access::printable(addr)),
+                format!("<{}>: {problem}", crate::text::printable(addr, 400)),
                 common,
             )
             .into());

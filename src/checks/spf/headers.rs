@@ -182,7 +182,7 @@ fn push_ar_value(out: &mut String, s: &str) {
 
 fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
-    for c in printable_chars(s.chars()) {
+    for c in crate::text::printable_chars(s.chars(), MAX_FIELD) {
         if c == '"' || c == '\\' {
             out.push('\\');
         }
@@ -200,7 +200,7 @@ pub fn comment_safe(s: &str) -> String {
 }
 
 fn push_comment_safe(out: &mut String, s: impl Iterator<Item = char>) {
-    out.extend(printable_chars(s).map(|c| {
+    out.extend(crate::text::printable_chars(s, MAX_FIELD).map(|c| {
         if matches!(c, '(' | ')' | '\\') {
             '?'
         } else {
@@ -211,20 +211,6 @@ fn push_comment_safe(out: &mut String, s: impl Iterator<Item = char>) {
 
 /// Printable ASCII and spaces only, at most [`MAX_FIELD`] characters; anything else
 /// becomes `?`, so a client cannot inject line breaks or control characters.
-pub fn printable(s: &str) -> String {
-    printable_chars(s.chars()).collect()
-}
-
-fn printable_chars(s: impl Iterator<Item = char>) -> impl Iterator<Item = char> {
-    s.take(MAX_FIELD).map(|c| {
-        if c == ' ' || c.is_ascii_graphic() {
-            c
-        } else {
-            '?'
-        }
-    })
-}
-
 fn is_atext(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
 }
@@ -560,7 +546,7 @@ mod tests {
         pub fn quoted(s: &str) -> String {
             let mut out = String::with_capacity(s.len() + 2);
             out.push('"');
-            for c in printable(s).chars() {
+            for c in crate::text::printable(s, MAX_FIELD).chars() {
                 if c == '"' || c == '\\' {
                     out.push('\\');
                 }
@@ -573,7 +559,7 @@ mod tests {
         /// Text for inside a header comment: no parentheses or backslashes, which would
         /// unbalance or escape it.
         pub fn comment_safe(s: &str) -> String {
-            printable(s)
+            crate::text::printable(s, MAX_FIELD)
                 .chars()
                 .map(|c| {
                     if matches!(c, '(' | ')' | '\\') {
@@ -697,7 +683,7 @@ mod tests {
             assert_eq!(kv_value(s), reference::kv_value(s));
             assert_eq!(ar_value(s), reference::ar_value(s));
             assert_eq!(comment_safe(s), reference::comment_safe(s));
-            assert_eq!(printable(s), reference::printable(s));
+            assert_eq!(crate::text::printable(s, MAX_FIELD), reference::printable(s));
         }
     }
 }
