@@ -177,13 +177,7 @@ fn bench_greylist(c: &mut Criterion, rt: &Runtime, dir: &Path) {
 
 async fn warm_denylist(pg: &pg::PgCluster) -> PgDenylist {
     denylist_seed::seed(pg).await;
-    let db = DbConfig {
-        host: pg.socket_dir().display().to_string(),
-        port: pg.port(),
-        user: "postgres".into(),
-        dbname: "postgres".into(),
-        ..DbConfig::default()
-    };
+    let db = pg.db_config();
     let pool = db.pool().expect("database pool");
     let denylist = PgDenylist::new(&db, pool, true).expect("denylist");
     let deadline = Instant::now() + Duration::from_secs(20);
