@@ -26,7 +26,6 @@ use mxgate::checks::greylist::sqlite::SqliteStore;
 use mxgate::checks::greylist::{GreylistCheck, GreylistConfig, SystemClock};
 use mxgate::maps::{address_keys, CidrTable, KeyTable, TableFormat};
 use mxgate::session::{Recipient, Session, SpfFact};
-use mxgate::store::pg::DbConfig;
 use std::future::Future;
 use std::hint::black_box;
 use std::net::IpAddr;
