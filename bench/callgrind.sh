@@ -13,6 +13,8 @@
 # Needs valgrind. MXGATE_BIN / FIXTURE_DNS_BIN skip the release build. Standalone: not run by CI.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib.sh
+source "$REPO/bench/lib.sh"
 cfg=${1:-all}; n=${2:-2000}; sess=${3:-$REPO/bench/sessions/clean-v6.session}
 [[ $cfg == all || $cfg == empty ]] || { echo "usage: $0 [all|empty] [SESSIONS] [SESSION_FILE]" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "valgrind not found (apt-get install valgrind)" >&2; exit 1; }
@@ -22,20 +24,16 @@ if [[ -z ${MXGATE_BIN:-} || -z ${FIXTURE_DNS_BIN:-} ]]; then
     (cd "$REPO" && cargo build --release --quiet --bin mxgate --example fixture_dns)
 fi
 d=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-callgrind.XXXXXX")
-dns_pid= vg_pid=
+dnspid='' vg_pid=''
 cleanup() {
     [[ -z $vg_pid ]] || kill -TERM "$vg_pid" 2>/dev/null || true
-    [[ -z $dns_pid ]] || kill -TERM "$dns_pid" 2>/dev/null || true
+    [[ -z $dnspid ]] || kill -TERM "$dnspid" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$d"
 }
 trap cleanup EXIT
 
-"$dnsbin" --listen 127.0.0.1:0 >"$d/dns.log" 2>&1 &
-dns_pid=$!
-for _ in $(seq 100); do grep -q '^listening on ' "$d/dns.log" && break; sleep 0.1; done
-dns=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' "$d/dns.log")
-[[ -n $dns ]] || { echo "fixture_dns did not start: $(cat "$d/dns.log")" >&2; exit 1; }
+start_dns "$dnsbin" "$d"
 
 printf '%s\n' '198.51.100.0/24 REJECT' '203.0.113.7 REJECT' '2001:db8:bad::/48 REJECT' >"$d/client_access.cidr"
 printf '%s\n' 'spammer@example.org REJECT' 'badsender.example REJECT' >"$d/sender_access"
@@ -48,26 +46,11 @@ nameservers = ["$dns"]
 cache_size = 10000
 TOML
 if [[ $cfg == all ]]; then
-    cat >>"$d/c.toml" <<TOML
-[checks.client_access]
-map = "$d/client_access.cidr"
-[checks.helo]
-[checks.rdns]
-[checks.dnsbl]
-self_test = false
-[[checks.dnsbl.lists]]
-zone = "dnsbl.test"
-ipv6 = true
-[checks.spf]
-[checks.sender_access]
-map = "$d/sender_access"
-[checks.sender_domain]
-[checks.recipient_domain]
-[checks.attachments]
-[checks.greylist]
-path = "$d/grey.sqlite"
-delay = 0
-TOML
+    all_checks "$d" client_access helo rdns dnsbl spf sender_access sender_domain recipient_domain \
+        attachments greylist |
+        add_keys checks.dnsbl 'self_test = false' |
+        add_keys checks.dnsbl.lists 'ipv6 = true' |
+        add_keys checks.greylist "path = \"$d/grey.sqlite\"" 'delay = 0' >>"$d/c.toml"
 else
     printf '%s\n' '[checks.helo]' 'enabled = false' '[checks.attachments]' 'enabled = false' >>"$d/c.toml"
 fi

@@ -5,14 +5,13 @@
 #   bash bench/dns-load.sh [ROUNDS] [SESSIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib.sh
+source bench/lib.sh
 rounds=${1:-3}; sessions=${2:-10000}
 cargo build --release --quiet --bin mxgate --example fixture_dns
 bin=$PWD/target/release/mxgate
 tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-target/release/examples/fixture_dns --listen 127.0.0.1:0 > "$tmp/dns.out" &
-for _ in $(seq 100); do grep -q 'listening on' "$tmp/dns.out" 2>/dev/null && break; sleep 0.1; done
-dns=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$tmp/dns.out" | head -1)
-[[ -n $dns ]] || { echo "fixture_dns did not start" >&2; exit 1; }
+start_dns target/release/examples/fixture_dns "$tmp"
 for c in warm:10000 cold:0; do
   name=${c%%:*}; cache=${c##*:}
   cat > "$tmp/$name.toml" <<TOML
@@ -23,12 +22,8 @@ log_level = "warn"
 nameservers = ["$dns"]
 timeout_ms = 2000
 cache_size = $cache
-[checks.rdns]
-[checks.dnsbl]
-[[checks.dnsbl.lists]]
-zone = "dnsbl.test"
-[checks.spf]
 TOML
+  all_checks "$tmp" rdns dnsbl spf >> "$tmp/$name.toml"
   "$bin" run --config "$tmp/$name.toml" &
 done
 for _ in $(seq 50); do [[ -S $tmp/warm.sock && -S $tmp/cold.sock ]] && break; sleep 0.1; done

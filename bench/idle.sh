@@ -14,6 +14,8 @@
 # Needs: cargo, python3 (free port), a hard `ulimit -n` above SESSIONS + 200 (raised here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib.sh
+source bench/lib.sh
 sessions=${1:-1000}
 [[ $sessions =~ ^[1-9][0-9]*$ ]] || { echo "usage: bash bench/idle.sh [SESSIONS]" >&2; exit 2; }
 for tool in cargo python3; do
@@ -45,11 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-target/release/examples/fixture_dns --listen 127.0.0.1:0 > "$tmp/dns.out" 2>&1 &
-dnspid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$tmp/dns.out" 2> /dev/null && break; sleep 0.1; done
-dns=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$tmp/dns.out" | head -1)
-[[ -n $dns ]] || { echo "bench/idle.sh: fixture_dns did not start:" >&2; cat "$tmp/dns.out" >&2; exit 1; }
+start_dns target/release/examples/fixture_dns "$tmp"
 
 # Small tables: enough for the checks to load and look up, none lists the bench's client.
 cat > "$tmp/client_access.cidr" <<'EOF'
@@ -94,26 +92,11 @@ log_level = "warn"
 [dns]
 nameservers = ["$dns"]
 timeout_ms = 2000
-[checks.client_access]
-map = "$tmp/client_access.cidr"
-[checks.helo]
-[checks.rdns]
-[checks.dnsbl]
-[[checks.dnsbl.lists]]
-zone = "dnsbl.test"
-[checks.spf]
-[checks.sender_access]
-map = "$tmp/sender_access"
-[checks.sender_domain]
-[checks.recipient_domain]
-[checks.relay]
-map = "$tmp/relay_recipients"
-[checks.denylist]
-map = "$tmp/denylist"
-[checks.attachments]
-[checks.greylist]
-path = "$tmp/greylist-$2.sqlite"
 TOML
+  all_checks "$tmp" client_access helo rdns dnsbl spf sender_access sender_domain recipient_domain \
+      relay denylist attachments greylist |
+    add_keys checks.denylist "map = \"$tmp/denylist\"" |
+    add_keys checks.greylist "path = \"$tmp/greylist-$2.sqlite\"" >> "$1"
 }
 
 # mem PID -> "RSS_KiB HWM_KiB THREADS"

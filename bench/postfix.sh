@@ -45,6 +45,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E2E=$REPO/tests/e2e
 # shellcheck source=../tests/e2e/lib.sh
 source "$E2E/lib.sh"
+# shellcheck source=lib.sh
+source "$REPO/bench/lib.sh"
 
 rounds=${1:-3}
 messages=${2:-2000}
@@ -59,9 +61,7 @@ for c in postfix postconf smtp-sink smtp-source; do
 done
 pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 [[ -x $pgbin/initdb ]] || die "PostgreSQL server binaries not found (apt-get install postgresql-15)"
-if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
-    _have_script=1
-fi
+pf_detect_script
 
 MXGATE=${MXGATE_BIN:-$REPO/target/release/mxgate}
 if [[ -z ${MXGATE_BIN:-} ]]; then
@@ -77,12 +77,8 @@ fi
 for e in empty_milter fixture_dns; do [[ -x $EXAMPLES/$e ]] || die "$EXAMPLES/$e is not executable"; done
 
 # ---- temp dir and teardown -------------------------------------------------------------------
-T=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-bench.XXXXXX")
-chmod 755 "$T" # smtpd (user postfix) must reach the milter sockets
-PF_CONF=$T/postfix
-MAILLOG=$T/maillog
+make_run_dir mxgate-bench # smtpd (user postfix) must reach the milter sockets
 export MXGATE_SOCK=$T/unused.sock # lib.sh's render wants it
-SINK_PID= DNS_PID=
 declare -A MX_PID=()
 PG_DIR=$T/pg
 as_pg=(runuser -u postgres --)
@@ -102,12 +98,10 @@ cleanup() {
     stop_child "$SINK_PID"
     stop_child "$DNS_PID"
     [[ -d $PG_DIR/data ]] && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1
-    if [[ -n ${BENCH_KEEP:-} ]]; then log "kept $T"; else rm -rf "$T"; fi
+    remove_run_dir "${BENCH_KEEP:-}"
     exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 fail() {
     exec >&2
@@ -149,12 +143,8 @@ ns    IN A   127.0.0.1
 mail  IN A   127.0.0.1
 mail  IN TXT "v=spf1 a -all"
 ZONE
-"$EXAMPLES/fixture_dns" --listen 127.0.0.1:0 --zones "$T/zones" </dev/null >"$T/dns.log" 2>&1 &
-DNS_PID=$!
-dns_ready() { grep -q '^listening on ' "$T/dns.log" || ! kill -0 "$DNS_PID" 2>/dev/null; }
-wait_for 10 "fixture_dns to listen" dns_ready || true
-DNS_ADDR=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' "$T/dns.log")
-[[ -n $DNS_ADDR ]] || fail "fixture_dns did not start: $(head -c 1000 "$T/dns.log")"
+FIXTURE_DNS=$EXAMPLES/fixture_dns
+start_fixture_dns --zones "$T/zones" || fail "fixture_dns did not start: $(head -c 1000 "$DNS_LOG")"
 
 # ---- PostgreSQL: a throwaway cluster, unix socket only -----------------------------------------
 mkdir -p "$PG_DIR" && chown postgres: "$PG_DIR" && chmod 0755 "$PG_DIR"
@@ -194,42 +184,14 @@ port = 5432
 user = "postgres"
 dbname = "postgres"
 
-[checks.client_access]
-map = "$T/client_access.cidr"
-
-[checks.helo]
-
-[checks.rdns]
-
-[checks.dnsbl]
-self_test = false
-[[checks.dnsbl.lists]]
-zone = "dnsbl.test"
-
-[checks.spf]
-
-[checks.sender_access]
-map = "$T/sender_access"
-
-[checks.sender_domain]
-
-[checks.recipient_domain]
-relay_domains = ["example.test"]
-
-[checks.relay]
-map = "$T/relay_recipients"
-table = true
-
-[checks.denylist]
-backend = "postgres"
-
-[checks.attachments]
-
-[checks.greylist]
-store = "postgres"
-delay = 1
-auto_allowlist = 0
 TOML
+all_checks "$T" client_access helo rdns dnsbl spf sender_access sender_domain recipient_domain \
+    relay denylist attachments greylist |
+    add_keys checks.dnsbl 'self_test = false' |
+    add_keys checks.recipient_domain 'relay_domains = ["example.test"]' |
+    add_keys checks.relay 'table = true' |
+    add_keys checks.denylist 'backend = "postgres"' |
+    add_keys checks.greylist 'store = "postgres"' 'delay = 1' 'auto_allowlist = 0' >>"$T/mxgate-all.toml"
 "$MXGATE" check-config "$T/mxgate-all.toml" >/dev/null 2>"$T/check-config.err" ||
     fail "check-config: $(cat "$T/check-config.err")"
 # The denylist: 10,000 other addresses, loaded into the daemon's cache at start.

@@ -13,6 +13,8 @@
 # Standalone (not run by CI). Needs cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib.sh
+source bench/lib.sh
 rounds=${1:-6}; sessions=${2:-20000}; connections=${3:-20}
 for n in "$rounds" "$sessions" "$connections"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "usage: bash bench/runtime.sh [ROUNDS] [SESSIONS] [CONNECTIONS]" >&2; exit 2; }
@@ -35,12 +37,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-target/release/examples/fixture_dns --listen 127.0.0.1:0 > "$tmp/dns.out" 2>&1 &
-dnspid=$!
+start_dns target/release/examples/fixture_dns "$tmp"
 pids+=("$dnspid")
-for _ in $(seq 100); do grep -q 'listening on' "$tmp/dns.out" 2> /dev/null && break; sleep 0.1; done
-dns=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$tmp/dns.out" | head -1)
-[[ -n $dns ]] || { echo "bench/runtime.sh: fixture_dns did not start:" >&2; cat "$tmp/dns.out" >&2; exit 1; }
 
 cat > "$tmp/client_access.cidr" <<'EOF'
 198.51.100.0/24   REJECT 5.7.1 no mail from this network
@@ -58,16 +56,8 @@ log_level = "warn"
 nameservers = ["$dns"]
 timeout_ms = 2000
 cache_size = 10000
-[checks.client_access]
-map = "$tmp/client_access.cidr"
-[checks.helo]
-[checks.rdns]
-[checks.dnsbl]
-[[checks.dnsbl.lists]]
-zone = "dnsbl.test"
-[checks.spf]
-[checks.attachments]
 TOML
+  all_checks "$tmp" client_access helo rdns dnsbl spf attachments >> "$tmp/$rt.toml"
   "$bin" check-config "$tmp/$rt.toml" > /dev/null 2>&1 || { "$bin" check-config "$tmp/$rt.toml"; exit 1; }
   "$bin" run --config "$tmp/$rt.toml" 2> "$tmp/$rt.log" &
   daemon[$rt]=$!

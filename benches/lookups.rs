@@ -26,7 +26,6 @@ use mxgate::checks::greylist::sqlite::SqliteStore;
 use mxgate::checks::greylist::{GreylistCheck, GreylistConfig, SystemClock};
 use mxgate::maps::{address_keys, CidrTable, KeyTable, TableFormat};
 use mxgate::session::{Recipient, Session, SpfFact};
-use mxgate::store::pg::DbConfig;
 use std::future::Future;
 use std::hint::black_box;
 use std::net::IpAddr;
@@ -177,13 +176,7 @@ fn bench_greylist(c: &mut Criterion, rt: &Runtime, dir: &Path) {
 
 async fn warm_denylist(pg: &pg::PgCluster) -> PgDenylist {
     denylist_seed::seed(pg).await;
-    let db = DbConfig {
-        host: pg.socket_dir().display().to_string(),
-        port: pg.port(),
-        user: "postgres".into(),
-        dbname: "postgres".into(),
-        ..DbConfig::default()
-    };
+    let db = pg.db_config();
     let pool = db.pool().expect("database pool");
     let denylist = PgDenylist::new(&db, pool, true).expect("denylist");
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -13,9 +13,8 @@ use support::pg::PgCluster;
 
 fn db_section(pg: &PgCluster) -> String {
     format!(
-        "[database]\nhost = \"{}\"\nport = {}\nuser = \"postgres\"\ndbname = \"postgres\"\nconnect_timeout_ms = 1000\nquery_timeout_ms = 1000\n",
-        pg.socket_dir().display(),
-        pg.port()
+        "{}connect_timeout_ms = 1000\nquery_timeout_ms = 1000\n",
+        pg.database_section()
     )
 }
 

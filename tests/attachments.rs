@@ -14,6 +14,7 @@ use mxgate::checks::{Check, Finding};
 use mxgate::mime::{self, Limits, Source};
 use mxgate::session::{Session, Stage};
 use std::path::{Path, PathBuf};
+use support::corpus::{files, split_message};
 use support::daemon::{replay, session_file};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -35,12 +36,7 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn corpus() -> Vec<Case> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .expect("tests/fixtures/mime/ is missing")
-        .map(|e| e.expect("readdir").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .collect();
-    files.sort();
+    let files = files("tests/fixtures/mime", "eml");
     assert!(files.len() >= 30, "corpus too small: {}", files.len());
     files
         .into_iter()
@@ -62,25 +58,6 @@ fn corpus() -> Vec<Case> {
             Case { path, raw, expect }
         })
         .collect()
-}
-
-/// Headers and body as the milter gets them: values without the space after the
-/// colon, folded lines joined with LF, the body with CRLF line ends.
-fn split_message(raw: &[u8]) -> (Vec<(String, String)>, Vec<u8>) {
-    let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
-    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for line in head.lines() {
-        if line.starts_with([' ', '\t']) {
-            if let Some(last) = headers.last_mut() {
-                last.1.push('\n');
-                last.1.push_str(line);
-            }
-        } else if let Some((n, v)) = line.split_once(':') {
-            headers.push((n.to_owned(), v.trim_start().to_owned()));
-        }
-    }
-    (headers, body.replace('\n', "\r\n").into_bytes())
 }
 
 fn check_with(toml_text: &str) -> AttachmentsCheck {

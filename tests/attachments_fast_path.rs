@@ -11,44 +11,16 @@
 //! header soups). The test also pins which common shapes must take the fast path,
 //! so it cannot pass by never taking it.
 
+mod support;
+
 use mxgate::checks::attachments::{AttachmentsCheck, AttachmentsConfig};
 use mxgate::checks::{Check, Finding};
 use mxgate::mime::{self, Limits};
 use mxgate::replay::format;
 use mxgate::session::{Session, Stage};
 use mxgate::verdict::Action;
-use std::path::{Path, PathBuf};
-
-type Headers = Vec<(String, String)>;
-
-fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{} is missing: {e}", dir.display()))
-        .map(|e| e.expect("readdir").path())
-        .filter(|p| p.extension().is_some_and(|e| e == ext))
-        .collect();
-    out.sort();
-    out
-}
-
-/// Headers and body as the milter gets them (as tests/attachments.rs splits them).
-fn split_message(raw: &[u8]) -> (Headers, Vec<u8>) {
-    let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
-    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-    let mut headers: Headers = Vec::new();
-    for line in head.lines() {
-        if line.starts_with([' ', '\t']) {
-            if let Some(last) = headers.last_mut() {
-                last.1.push('\n');
-                last.1.push_str(line);
-            }
-        } else if let Some((n, v)) = line.split_once(':') {
-            headers.push((n.to_owned(), v.trim_start().to_owned()));
-        }
-    }
-    (headers, body.replace('\n', "\r\n").into_bytes())
-}
+use std::path::Path;
+use support::corpus::{files, split_message, Headers};
 
 /// Runs both paths; panics if the fast path is taken and the full scan is not empty.
 /// Returns whether the fast path was taken.

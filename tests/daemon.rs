@@ -64,6 +64,25 @@ fn start(extra: &str) -> Daemon {
     }
 }
 
+impl Daemon {
+    /// A milter connection on the unix socket.
+    async fn unix(&self) -> TestConnection {
+        TestConnection::configure()
+            .open_unix(&self.sock)
+            .await
+            .expect("unix")
+    }
+
+    /// A milter connection on the unix socket, past CONNECT from client.example.
+    async fn connected(&self) -> TestConnection {
+        let mut conn = self.unix().await;
+        conn.connect("client.example", ([192, 0, 2, 1], 4567))
+            .await
+            .expect("connect");
+        conn
+    }
+}
+
 impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -101,10 +120,7 @@ fn reject(text: &str) -> Status {
 async fn bad_helo_is_rejected_at_rcpt_except_postmaster_on_both_sockets() {
     let d = start("");
     for mut conn in [
-        TestConnection::configure()
-            .open_unix(&d.sock)
-            .await
-            .expect("unix"),
+        d.unix().await,
         TestConnection::configure()
             .open_tcp(("127.0.0.1", d.port))
             .await
@@ -129,10 +145,7 @@ async fn bad_helo_is_rejected_at_rcpt_except_postmaster_on_both_sockets() {
         assert_eq!(st[4], reject("554 5.7.1 Bad HELO"));
         conn.close().await.expect("close");
     }
-    let mut conn = TestConnection::configure()
-        .open_unix(&d.sock)
-        .await
-        .expect("unix");
+    let mut conn = d.unix().await;
     let st = session(&mut conn, "mail.example.org", &["<bob@example.net>"]).await;
     assert!(
         st.iter()
@@ -148,13 +161,7 @@ async fn bad_helo_is_rejected_at_rcpt_except_postmaster_on_both_sockets() {
 #[tokio::test]
 async fn without_delay_the_helo_itself_is_rejected() {
     let d = start("[policy]\ndelay_reject = false\n");
-    let mut conn = TestConnection::configure()
-        .open_unix(&d.sock)
-        .await
-        .expect("unix");
-    conn.connect("client.example", ([192, 0, 2, 1], 4567))
-        .await
-        .expect("connect");
+    let mut conn = d.connected().await;
     assert_eq!(
         conn.helo("[192.0.2.9]").await.expect("helo"),
         reject("554 5.7.1 Bad HELO")
@@ -168,16 +175,7 @@ fn sigterm_waits_for_sessions_in_flight_then_exits_zero_and_removes_socket() {
         .enable_all()
         .build()
         .unwrap();
-    let mut conn = rt.block_on(async {
-        let mut c = TestConnection::configure()
-            .open_unix(&d.sock)
-            .await
-            .expect("unix");
-        c.connect("client.example", ([192, 0, 2, 1], 4567))
-            .await
-            .expect("connect");
-        c
-    });
+    let mut conn = rt.block_on(d.connected());
     sigterm(&d.child);
     // New connections are refused once the socket is gone...
     wait_for("socket removal", || {
@@ -297,13 +295,7 @@ fn malformed_config_is_refused_with_file_line_key() {
 async fn capture_writes_a_session_file_that_parses_back() {
     let cap = tempfile::tempdir().unwrap();
     let d = start(&format!("capture_dir = \"{}\"\n", cap.path().display()));
-    let mut conn = TestConnection::configure()
-        .open_unix(&d.sock)
-        .await
-        .expect("unix");
-    conn.connect("client.example", ([192, 0, 2, 1], 4567))
-        .await
-        .unwrap();
+    let mut conn = d.connected().await;
     conn.helo("mail.example.org").await.unwrap();
     conn.mail(["<a@example.org>", "SIZE=10"]).await.unwrap();
     conn.rcpt(["<bob@example.net>"]).await.unwrap();

@@ -10,15 +10,11 @@ use mxgate::session::{Recipient, Session, Stage};
 use mxgate::store::pg::{migrate, DbConfig};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use support::daemon::{replay, session_file};
+use support::daemon::{replay, sessions};
 use support::pg::PgCluster;
 
 fn manifest(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-fn sessions(name: &str) -> Vec<PathBuf> {
-    vec![session_file(&format!("denylist/{name}"))]
 }
 
 fn file_config(extra: &str) -> String {
@@ -30,9 +26,8 @@ fn file_config(extra: &str) -> String {
 
 fn db_section(pg: &PgCluster) -> String {
     format!(
-        "[database]\nhost = \"{}\"\nport = {}\nuser = \"postgres\"\ndbname = \"postgres\"\nconnect_timeout_ms = 500\nquery_timeout_ms = 500\n",
-        pg.socket_dir().display(),
-        pg.port()
+        "{}connect_timeout_ms = 500\nquery_timeout_ms = 500\n",
+        pg.database_section()
     )
 }
 
@@ -43,15 +38,12 @@ fn pg_config(pg: &PgCluster, cache: bool, extra: &str) -> String {
     )
 }
 
+/// The settings of [`db_section`] as a [`DbConfig`].
 fn db_config(pg: &PgCluster) -> DbConfig {
     DbConfig {
-        host: pg.socket_dir().display().to_string(),
-        port: pg.port(),
-        user: "postgres".into(),
-        dbname: "postgres".into(),
         connect_timeout_ms: 500,
         query_timeout_ms: 500,
-        ..DbConfig::default()
+        ..pg.db_config()
     }
 }
 
@@ -119,7 +111,7 @@ async fn wait_warm(db: &DbConfig) -> PgDenylist {
 
 #[tokio::test]
 async fn map_file_backend() {
-    replay(&file_config(""), &sessions("denylist.session"))
+    replay(&file_config(""), &sessions("denylist/denylist.session"))
         .await
         .assert_all_passed();
 }
@@ -128,12 +120,18 @@ async fn map_file_backend() {
 async fn postgres_without_cache_one_query_per_recipient() {
     let pg = PgCluster::start().await;
     let _c = seed(&pg).await;
-    replay(&pg_config(&pg, false, ""), &sessions("denylist.session"))
-        .await
-        .assert_all_passed();
-    replay(&pg_config(&pg, false, ""), &sessions("expired.session"))
-        .await
-        .assert_all_passed();
+    replay(
+        &pg_config(&pg, false, ""),
+        &sessions("denylist/denylist.session"),
+    )
+    .await
+    .assert_all_passed();
+    replay(
+        &pg_config(&pg, false, ""),
+        &sessions("denylist/expired.session"),
+    )
+    .await
+    .assert_all_passed();
 }
 
 #[tokio::test]
@@ -159,7 +157,7 @@ async fn postgres_warm_cache_serves_while_the_database_is_down() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let spec = milter.socket_spec().parse().unwrap();
-    let list = mxgate::replay::load_sessions(&sessions("denylist.session")).unwrap();
+    let list = mxgate::replay::load_sessions(&sessions("denylist/denylist.session")).unwrap();
     let opts = mxgate::replay::client::ClientOptions {
         timeout: Duration::from_secs(20),
     };
@@ -179,11 +177,11 @@ async fn cold_cache_and_database_down_follow_on_error() {
     );
     let tempfail =
         format!("{db}[checks.denylist]\nbackend = \"postgres\"\non_error = \"tempfail\"\n");
-    replay(&tempfail, &sessions("db-down-tempfail.session"))
+    replay(&tempfail, &sessions("denylist/db-down-tempfail.session"))
         .await
         .assert_all_passed();
     let cont = format!("{db}[checks.denylist]\nbackend = \"postgres\"\non_error = \"continue\"\n");
-    replay(&cont, &sessions("db-down-continue.session"))
+    replay(&cont, &sessions("denylist/db-down-continue.session"))
         .await
         .assert_all_passed();
 }

@@ -7,7 +7,7 @@ mod support;
 use mxgate::checks::dnsbl::DnsblCheck;
 use mxgate::checks::{Check, CheckError, Finding, Services};
 use mxgate::session::{Fact, Session, Stage};
-use support::daemon::{dns_section, replay, session_file};
+use support::daemon::{dns_section, replay, sessions};
 use support::dns::{fixture_zone, DnsServer, Fault};
 
 /// Every zone these tests use: (origin, fixture file).
@@ -28,12 +28,6 @@ async fn dns() -> DnsServer {
 /// A config with only checks.dnsbl, resolving through `dns`.
 fn config(dns: &DnsServer, dnsbl: &str) -> String {
     format!("{}\n{dnsbl}", dns_section(dns.addr(), 1000))
-}
-
-fn session(file: &str) -> Vec<std::path::PathBuf> {
-    let path = session_file(&format!("dnsbl/{file}"));
-    assert!(path.exists(), "missing session file {}", path.display());
-    vec![path]
 }
 
 const SINGLE: &str = "[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"dnsbl.test\"\n";
@@ -57,7 +51,7 @@ zone = "dnsbl-all.test"
 #[tokio::test]
 async fn single_list_listings_error_codes_ipv6_and_postmaster() {
     let dns = dns().await;
-    replay(&config(&dns, SINGLE), &session("single.session"))
+    replay(&config(&dns, SINGLE), &sessions("dnsbl/single.session"))
         .await
         .assert_all_passed();
     // TXT is fetched only for listed clients (the reply shows it), never for clean ones.
@@ -103,7 +97,7 @@ weight = -2
 answers = ["127.0.10.0/24"]
 "#,
     );
-    replay(&cfg, &session("weights.session"))
+    replay(&cfg, &sessions("dnsbl/weights.session"))
         .await
         .assert_all_passed();
 }
@@ -114,7 +108,7 @@ async fn servfail_on_one_list_fails_open_by_default() {
     dns.set_fault("*.dnsbl2.test.", Fault::ServFail);
     replay(
         &config(&dns, TWO_LISTS),
-        &session("servfail-continue.session"),
+        &sessions("dnsbl/servfail-continue.session"),
     )
     .await
     .assert_all_passed();
@@ -129,7 +123,7 @@ async fn servfail_on_one_list_tempfails_when_it_could_change_the_verdict() {
         &dns,
         &TWO_LISTS.replace("threshold = 2", "threshold = 2\non_error = \"tempfail\""),
     );
-    replay(&cfg, &session("servfail-tempfail.session"))
+    replay(&cfg, &sessions("dnsbl/servfail-tempfail.session"))
         .await
         .assert_all_passed();
 }
@@ -142,7 +136,7 @@ async fn servfail_on_one_list_does_not_matter_when_already_over_threshold() {
         &dns,
         &TWO_LISTS.replace("threshold = 2", "threshold = 1\non_error = \"tempfail\""),
     );
-    replay(&cfg, &session("servfail-decided.session"))
+    replay(&cfg, &sessions("dnsbl/servfail-decided.session"))
         .await
         .assert_all_passed();
 }
@@ -154,7 +148,7 @@ async fn self_test_disables_broken_lists_and_keeps_the_good_one() {
         &dns,
         &format!("[checks.dnsbl]\nself_test = true\n{SELF_TEST_LISTS}"),
     );
-    replay(&cfg, &session("selftest.session"))
+    replay(&cfg, &sessions("dnsbl/selftest.session"))
         .await
         .assert_all_passed();
     // The self-test asked every list about both test points.
@@ -171,7 +165,7 @@ async fn self_test_disables_broken_lists_and_keeps_the_good_one() {
 async fn without_self_test_the_broken_lists_are_used() {
     let dns = dns().await;
     let cfg = config(&dns, &format!("[checks.dnsbl]\n{SELF_TEST_LISTS}"));
-    replay(&cfg, &session("selftest-off.session"))
+    replay(&cfg, &sessions("dnsbl/selftest-off.session"))
         .await
         .assert_all_passed();
 }
@@ -183,7 +177,7 @@ async fn log_mode_only_logs() {
         &dns,
         &SINGLE.replace("[checks.dnsbl]\n", "[checks.dnsbl]\nmode = \"log\"\n"),
     );
-    replay(&cfg, &session("log-mode.session"))
+    replay(&cfg, &sessions("dnsbl/log-mode.session"))
         .await
         .assert_all_passed();
     assert!(dns.query_count("10.2.0.192.dnsbl.test.") >= 1);
@@ -193,7 +187,7 @@ async fn log_mode_only_logs() {
 async fn without_delay_reject_the_connection_is_rejected() {
     let dns = dns().await;
     let cfg = config(&dns, &format!("[policy]\ndelay_reject = false\n{SINGLE}"));
-    replay(&cfg, &session("immediate.session"))
+    replay(&cfg, &sessions("dnsbl/immediate.session"))
         .await
         .assert_all_passed();
 }

@@ -16,10 +16,10 @@ use mxgate::checks::greylist::sqlite::SqliteStore;
 use mxgate::checks::greylist::{GreylistCheck, GreylistConfig, ManualClock, SystemClock};
 use mxgate::checks::{Check, Finding};
 use mxgate::session::{Recipient, Session, SpfFact, SpfResult, Stage};
-use mxgate::store::pg::DbConfig;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use support::daemon::{replay, session_file};
+use std::time::{Duration, Instant};
+use support::daemon::{replay, replay_at, sessions};
 use support::pg::PgCluster;
 
 const T0: i64 = 1_700_000_000;
@@ -49,7 +49,7 @@ impl Fixture {
     }
 
     async fn postgres(pg: &PgCluster) -> Fixture {
-        let db = db_config(pg);
+        let db = pg.db_config();
         let open = move || -> Arc<dyn GreylistStore> {
             Arc::new(PgStore::new(
                 db.pool().expect("pool"),
@@ -78,16 +78,6 @@ impl Fixture {
 
     fn advance(&self, secs: i64) {
         self.clock.advance(secs);
-    }
-}
-
-fn db_config(pg: &PgCluster) -> DbConfig {
-    DbConfig {
-        host: pg.socket_dir().display().to_string(),
-        port: pg.port(),
-        user: "postgres".into(),
-        dbname: "postgres".into(),
-        ..DbConfig::default()
     }
 }
 
@@ -760,12 +750,6 @@ both_backends!(
 
 // ---- through the daemon ---------------------------------------------------------------------
 
-fn sessions(file: &str) -> Vec<PathBuf> {
-    let path = session_file(&format!("greylist/{file}"));
-    assert!(path.exists(), "missing session file {}", path.display());
-    vec![path]
-}
-
 fn sqlite_config(path: &Path, extra: &str) -> String {
     format!(
         "[checks.greylist]\npath = \"{}\"\nexpire_interval = 3600\n{extra}\n",
@@ -777,13 +761,19 @@ fn sqlite_config(path: &Path, extra: &str) -> String {
 async fn daemon_greylists_then_passes_the_retry() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let db = tmp.path().join("g.sqlite");
-    replay(&sqlite_config(&db, "delay = 0"), &sessions("flow.session"))
-        .await
-        .assert_all_passed();
+    replay(
+        &sqlite_config(&db, "delay = 0"),
+        &sessions("greylist/flow.session"),
+    )
+    .await
+    .assert_all_passed();
     // The state is on disk: a restarted daemon still knows the passed triplet.
-    replay(&sqlite_config(&db, "delay = 0"), &sessions("known.session"))
-        .await
-        .assert_all_passed();
+    replay(
+        &sqlite_config(&db, "delay = 0"),
+        &sessions("greylist/known.session"),
+    )
+    .await
+    .assert_all_passed();
 }
 
 #[tokio::test]
@@ -813,9 +803,12 @@ async fn daemon_with_preseeded_state_uses_the_real_delay() {
         .await
         .expect("seed");
     drop(store);
-    replay(&sqlite_config(&db, ""), &sessions("preseeded.session"))
-        .await
-        .assert_all_passed();
+    replay(
+        &sqlite_config(&db, ""),
+        &sessions("greylist/preseeded.session"),
+    )
+    .await
+    .assert_all_passed();
 }
 
 #[tokio::test]
@@ -826,7 +819,7 @@ async fn daemon_reply_override_log_mode_and_order() {
         "[checks.helo]\n{}reply = {{ code = 451, xcode = \"4.7.1\", text = \"Please retry\" }}\n",
         sqlite_config(&db, "")
     );
-    replay(&cfg, &sessions("reply-and-order.session"))
+    replay(&cfg, &sessions("greylist/reply-and-order.session"))
         .await
         .assert_all_passed();
     let store = SqliteStore::open(&db).expect("open");
@@ -841,7 +834,7 @@ async fn daemon_reply_override_log_mode_and_order() {
         "the rejected recipient left no triplet"
     );
     let log = sqlite_config(&tmp.path().join("log.sqlite"), "mode = \"log\"");
-    replay(&log, &sessions("log-mode.session"))
+    replay(&log, &sessions("greylist/log-mode.session"))
         .await
         .assert_all_passed();
     // Log mode still records the triplet (the retry would pass).
@@ -867,11 +860,11 @@ async fn database_down_fails_open_or_tempfails_per_on_error() {
         tmp.path().display()
     );
     let cont = format!("{down}[checks.greylist]\nstore = \"postgres\"\n");
-    replay(&cont, &sessions("store-down-continue.session"))
+    replay(&cont, &sessions("greylist/store-down-continue.session"))
         .await
         .assert_all_passed();
     let temp = format!("{down}[checks.greylist]\nstore = \"postgres\"\non_error = \"tempfail\"\n");
-    replay(&temp, &sessions("store-down-tempfail.session"))
+    replay(&temp, &sessions("greylist/store-down-tempfail.session"))
         .await
         .assert_all_passed();
 }
@@ -923,31 +916,24 @@ async fn unwritable_sqlite_path_is_refused_at_start() {
 async fn two_instances_share_one_postgres_greylist() {
     let pg = PgCluster::start().await;
     let cfg = format!(
-        "[database]\nhost = \"{}\"\nport = {}\nuser = \"postgres\"\ndbname = \"postgres\"\n\
-         [checks.greylist]\nstore = \"postgres\"\ndelay = 0\n",
-        pg.socket_dir().display(),
-        pg.port()
+        "{}[checks.greylist]\nstore = \"postgres\"\ndelay = 0\n",
+        pg.database_section()
     );
     let parse = || mxgate::config::parse(&cfg, Path::new("t.toml")).expect("config");
     let mx1 = mxgate::daemon::Embedded::start(parse()).await.expect("mx1");
     let mx2 = mxgate::daemon::Embedded::start(parse()).await.expect("mx2");
-    let run_at = |m: &mxgate::daemon::Embedded, file: &str| {
-        let spec = m.socket_spec();
-        let file = file.to_owned();
-        async move {
-            let s = mxgate::replay::load_sessions(&sessions(&file)).expect("sessions");
-            let spec = spec.parse().expect("spec");
-            let opts = mxgate::replay::client::ClientOptions {
-                timeout: std::time::Duration::from_secs(20),
-            };
-            let res = mxgate::replay::replay_all(&spec, &s, &opts).await;
-            mxgate::replay::run::report(&res, false)
-        }
-    };
-    let (report, passed, failed) = run_at(&mx1, "shared-first.session").await;
-    assert!(failed == 0 && passed > 0, "mx1:\n{report}");
-    let (report, passed, failed) = run_at(&mx2, "shared-retry.session").await;
-    assert!(failed == 0 && passed > 0, "mx2:\n{report}");
+    let r = replay_at(
+        &mx1.socket_spec(),
+        &sessions("greylist/shared-first.session"),
+    )
+    .await;
+    assert!(r.failed == 0 && r.passed > 0, "mx1:\n{}", r.report);
+    let r = replay_at(
+        &mx2.socket_spec(),
+        &sessions("greylist/shared-retry.session"),
+    )
+    .await;
+    assert!(r.failed == 0 && r.passed > 0, "mx2:\n{}", r.report);
     mx1.stop().await;
     mx2.stop().await;
 }
@@ -963,26 +949,99 @@ impl NowSecs for SystemClock {
     }
 }
 
+/// `mxgate run` as a separate process on the unix socket `sock`, with the config `conf`.
+struct Daemon {
+    conf: PathBuf,
+    sock: PathBuf,
+}
+
+impl Daemon {
+    /// Writes `dir`/mxgate.toml: `dir`/mx.sock, the SQLite store at `db` with the `extra`
+    /// keys of [checks.greylist]. Nothing runs yet.
+    fn new(dir: &Path, db: &Path, extra: &str) -> Daemon {
+        let d = Daemon {
+            conf: dir.join("mxgate.toml"),
+            sock: dir.join("mx.sock"),
+        };
+        std::fs::write(
+            &d.conf,
+            format!(
+                "[daemon]\nlisten = [\"unix:{}\"]\nlog_level = \"warn\"\n{}",
+                d.sock.display(),
+                sqlite_config(db, extra)
+            ),
+        )
+        .expect("write config");
+        d
+    }
+
+    /// Starts the daemon; returns once its socket is connectable, not merely present (a
+    /// killed daemon leaves a stale socket).
+    fn start(&self) -> Killed {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_mxgate"))
+            .args(["run", "--config"])
+            .arg(&self.conf)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start mxgate");
+        let child = Killed(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::os::unix::net::UnixStream::connect(&self.sock).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "mxgate did not listen on its socket"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child
+    }
+
+    /// `mxgate replay --socket unix:SOCK FILE`.
+    fn replay(&self, file: &Path) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mxgate"))
+            .arg("replay")
+            .arg("--socket")
+            .arg(format!("unix:{}", self.sock.display()))
+            .arg(file)
+            .output()
+            .expect("run mxgate replay")
+    }
+
+    /// Replays, through `mxgate replay`, session `name` from `client`, MAIL FROM
+    /// `<sender>`, RCPT TO `<rcpt>`, whose RCPT must get `expect`; the file goes to `dir`.
+    fn expect_rcpt(
+        &self,
+        dir: &Path,
+        name: &str,
+        client: &str,
+        sender: &str,
+        rcpt: &str,
+        expect: &str,
+    ) {
+        let f = dir.join(format!("{name}.session"));
+        std::fs::write(
+            &f,
+            format!("session {name}\nconnect {client} port 1 name unknown\nhelo h.example.test\nmail <{sender}>\nrcpt <{rcpt}> expect {expect}\n"),
+        )
+        .expect("write session");
+        let out = self.replay(&f);
+        assert!(
+            out.status.success(),
+            "expect {expect}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
 /// `mxgate run` with the SQLite store, killed with SIGKILL in the middle of a load of new
 /// triplets: every triplet whose 450 a client saw before the kill is still there after a
 /// restart (so its retry passes), and the file passes SQLite's integrity check.
 #[test]
 fn kill_9_during_load_keeps_committed_triplets() {
     use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
     let tmp = tempfile::tempdir().expect("temp dir");
-    let sock = tmp.path().join("mx.sock");
     let db = tmp.path().join("g.sqlite");
-    let conf = tmp.path().join("mxgate.toml");
-    std::fs::write(
-        &conf,
-        format!(
-            "[daemon]\nlisten = [\"unix:{}\"]\nlog_level = \"warn\"\n{}",
-            sock.display(),
-            sqlite_config(&db, "delay = 0")
-        ),
-    )
-    .expect("write config");
+    let mx = Daemon::new(tmp.path(), &db, "delay = 0");
     // Phase 1: 200 distinct triplets, each answered 450 (expectations checked).
     let phase1 = tmp.path().join("phase1.session");
     let phase1_retry = tmp.path().join("phase1-retry.session");
@@ -1013,44 +1072,14 @@ fn kill_9_during_load_keeps_committed_triplets() {
     }
     std::fs::write(&load, text).expect("write");
 
-    let bin = env!("CARGO_BIN_EXE_mxgate");
-    let start = || {
-        let child = Command::new(bin)
-            .args(["run", "--config"])
-            .arg(&conf)
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mxgate");
-        let child = Killed(child);
-        // Connectable, not merely present: a killed daemon leaves a stale socket.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "mxgate did not listen on its socket"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        child
-    };
-    let replay_cli = |file: &Path, extra: &[&str]| {
-        Command::new(bin)
-            .arg("replay")
-            .args(extra)
-            .arg("--socket")
-            .arg(format!("unix:{}", sock.display()))
-            .arg(file)
-            .output()
-            .expect("run mxgate replay")
-    };
-    let mut daemon = start();
-    let out = replay_cli(&phase1, &[]);
+    let mut daemon = mx.start();
+    let out = mx.replay(&phase1);
     assert!(
         out.status.success(),
         "phase 1:\n{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let load_client = Command::new(bin)
+    let load_client = Command::new(env!("CARGO_BIN_EXE_mxgate"))
         .args([
             "replay",
             "--load",
@@ -1060,7 +1089,7 @@ fn kill_9_during_load_keeps_committed_triplets() {
             "5000",
             "--socket",
         ])
-        .arg(format!("unix:{}", sock.display()))
+        .arg(format!("unix:{}", mx.sock.display()))
         .arg(&load)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -1097,8 +1126,8 @@ fn kill_9_during_load_keeps_committed_triplets() {
     drop(conn);
 
     // Restart on the stale socket: the retries of phase 1 pass.
-    let daemon = start();
-    let out = replay_cli(&phase1_retry, &[]);
+    let daemon = mx.start();
+    let out = mx.replay(&phase1_retry);
     drop(daemon);
     assert!(
         out.status.success(),
@@ -1137,54 +1166,30 @@ fn cli(conf: &Path, args: &[&str]) -> (bool, String) {
 /// `mxgate greylist` reads and writes the SQLite store while `mxgate run` has it open.
 #[test]
 fn cli_works_on_sqlite_while_the_daemon_runs() {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
     let tmp = tempfile::tempdir().expect("temp dir");
-    let sock = tmp.path().join("mx.sock");
     let db = tmp.path().join("g.sqlite");
-    let conf = tmp.path().join("mxgate.toml");
-    std::fs::write(
-        &conf,
-        format!(
-            "[daemon]\nlisten = [\"unix:{}\"]\nlog_level = \"warn\"\n{}",
-            sock.display(),
-            sqlite_config(&db, "")
-        ),
-    )
-    .expect("write config");
-    let bin = env!("CARGO_BIN_EXE_mxgate");
-    let _daemon = Killed(
-        Command::new(bin)
-            .args(["run", "--config"])
-            .arg(&conf)
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mxgate"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-        assert!(Instant::now() < deadline, "mxgate did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mx = Daemon::new(tmp.path(), &db, "");
+    let conf = mx.conf.clone();
+    let _daemon = mx.start();
     let session = |expect: &str| {
-        let f = tmp.path().join("s.session");
-        std::fs::write(
-            &f,
-            format!("session s\nconnect 192.0.2.10 port 1 name unknown\nhelo h.example.test\nmail <alice@example.org>\nrcpt <bob@example.net> expect {expect}\n"),
+        mx.expect_rcpt(
+            tmp.path(),
+            "s",
+            "192.0.2.10",
+            "alice@example.org",
+            "bob@example.net",
+            expect,
         )
-        .expect("write session");
-        let out = Command::new(bin)
-            .arg("replay")
-            .arg("--socket")
-            .arg(format!("unix:{}", sock.display()))
-            .arg(&f)
-            .output()
-            .expect("replay");
-        assert!(
-            out.status.success(),
-            "expect {expect}:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+    };
+    let session2 = |client: &str, expect: &str| {
+        mx.expect_rcpt(
+            tmp.path(),
+            "s2",
+            client,
+            "new@example.org",
+            "new@example.net",
+            expect,
+        )
     };
     session("tempfail 450 4.2.0");
 
@@ -1219,26 +1224,6 @@ fn cli_works_on_sqlite_while_the_daemon_runs() {
     assert!(ok && out.contains("192.0.2.0/24\tallowlisted"), "{out}");
     let (ok, out) = cli(&conf, &["allow", "198.51.100.99"]);
     assert!(ok && out.contains("198.51.100.0/24\tallowlisted"), "{out}");
-    let session2 = |client: &str, expect: &str| {
-        let f = tmp.path().join("s2.session");
-        std::fs::write(
-            &f,
-            format!("session s2\nconnect {client} port 1 name unknown\nhelo h.example.test\nmail <new@example.org>\nrcpt <new@example.net> expect {expect}\n"),
-        )
-        .expect("write session");
-        let out = Command::new(bin)
-            .arg("replay")
-            .arg("--socket")
-            .arg(format!("unix:{}", sock.display()))
-            .arg(&f)
-            .output()
-            .expect("replay");
-        assert!(
-            out.status.success(),
-            "expect {expect}:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    };
     session2("192.0.2.10", "continue");
     let (ok, out) = cli(&conf, &["list", "--clients"]);
     assert!(
@@ -1273,10 +1258,8 @@ async fn cli_works_on_postgres() {
     std::fs::write(
         &conf,
         format!(
-            "[database]\nhost = \"{}\"\nport = {}\nuser = \"postgres\"\ndbname = \"postgres\"\n\
-             [checks.greylist]\nstore = \"postgres\"\n",
-            pg.socket_dir().display(),
-            pg.port()
+            "{}[checks.greylist]\nstore = \"postgres\"\n",
+            pg.database_section()
         ),
     )
     .expect("write config");

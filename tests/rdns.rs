@@ -6,7 +6,7 @@
 mod support;
 
 use mxgate::checks::rdns::{RdnsCheck, RdnsConfig, Require};
-use mxgate::checks::{Check, CheckError, Finding};
+use mxgate::checks::{Check, CheckError, Finding, Outcome};
 use mxgate::dns::{Dns, DnsConfig};
 use mxgate::session::{Fact, Session, Stage};
 use std::net::IpAddr;
@@ -30,6 +30,18 @@ async fn replay_ok(config: &str, file: &str) {
         .assert_all_passed();
 }
 
+/// [`config`] with a 2 s DNS timeout and `delay_reject = false` (verdicts at CONNECT).
+fn at_connect(dns: &DnsServer, rdns_extra: &str) -> String {
+    config(dns, 2000, "delay_reject = false", rdns_extra)
+}
+
+/// Makes the PTR query of 192.0.2.20 and the forward lookup of flaky.example.test fail
+/// with `fault` (the clients of rdns/tempfail.session).
+fn fail_ptr_and_forward(dns: &DnsServer, fault: Fault) {
+    dns.set_fault("20.2.0.192.in-addr.arpa", fault);
+    dns.set_fault("flaky.example.test", fault);
+}
+
 #[tokio::test]
 async fn forward_confirmed_clients_pass_v4_v6_and_mapped() {
     let dns = DnsServer::start_fixtures().await;
@@ -45,23 +57,19 @@ async fn definite_failures_are_held_until_rcpt_and_exempt_recipients_pass() {
 #[tokio::test]
 async fn without_delay_reject_the_connection_is_rejected() {
     let dns = DnsServer::start_fixtures().await;
-    replay_ok(
-        &config(&dns, 2000, "delay_reject = false", ""),
-        "rdns/reject-at-connect.session",
-    )
-    .await;
+    replay_ok(&at_connect(&dns, ""), "rdns/reject-at-connect.session").await;
 }
 
 #[tokio::test]
 async fn require_ptr_accepts_what_require_fcrdns_rejects() {
     let dns = DnsServer::start_fixtures().await;
     replay_ok(
-        &config(&dns, 2000, "delay_reject = false", "require = \"ptr\""),
+        &at_connect(&dns, "require = \"ptr\""),
         "rdns/ptr-mode.session",
     )
     .await;
     replay_ok(
-        &config(&dns, 2000, "delay_reject = false", "require = \"fcrdns\""),
+        &at_connect(&dns, "require = \"fcrdns\""),
         "rdns/fcrdns-mode.session",
     )
     .await;
@@ -72,7 +80,7 @@ async fn max_ptr_names_limits_the_names_checked() {
     // 192.0.2.80 has PTRs m1, m2, m3 (sorted); only m3 resolves back.
     let dns = DnsServer::start_fixtures().await;
     let file = support::daemon::session_file("rdns/pass.session");
-    let cfg = config(&dns, 2000, "delay_reject = false", "max_ptr_names = 2");
+    let cfg = at_connect(&dns, "max_ptr_names = 2");
     let r = replay(&cfg, &[file]).await;
     assert_eq!(
         r.failed, 1,
@@ -95,13 +103,8 @@ async fn max_ptr_names_limits_the_names_checked() {
 #[tokio::test]
 async fn servfail_on_ptr_or_forward_is_temporary() {
     let dns = DnsServer::start_fixtures().await;
-    dns.set_fault("20.2.0.192.in-addr.arpa", Fault::ServFail);
-    dns.set_fault("flaky.example.test", Fault::ServFail);
-    replay_ok(
-        &config(&dns, 2000, "delay_reject = false", ""),
-        "rdns/tempfail.session",
-    )
-    .await;
+    fail_ptr_and_forward(&dns, Fault::ServFail);
+    replay_ok(&at_connect(&dns, ""), "rdns/tempfail.session").await;
     assert!(dns.query_count("flaky.example.test") > 0);
 }
 
@@ -115,20 +118,14 @@ async fn temporary_failure_is_held_until_rcpt() {
 #[tokio::test]
 async fn refused_is_temporary() {
     let dns = DnsServer::start_fixtures().await;
-    dns.set_fault("20.2.0.192.in-addr.arpa", Fault::Refused);
-    dns.set_fault("flaky.example.test", Fault::Refused);
-    replay_ok(
-        &config(&dns, 2000, "delay_reject = false", ""),
-        "rdns/tempfail.session",
-    )
-    .await;
+    fail_ptr_and_forward(&dns, Fault::Refused);
+    replay_ok(&at_connect(&dns, ""), "rdns/tempfail.session").await;
 }
 
 #[tokio::test]
 async fn timeouts_are_temporary_and_do_not_hang() {
     let dns = DnsServer::start_fixtures().await;
-    dns.set_fault("20.2.0.192.in-addr.arpa", Fault::Timeout);
-    dns.set_fault("flaky.example.test", Fault::Timeout);
+    fail_ptr_and_forward(&dns, Fault::Timeout);
     let started = Instant::now();
     replay_ok(
         &config(&dns, 300, "delay_reject = false", ""),
@@ -145,8 +142,7 @@ async fn timeouts_are_temporary_and_do_not_hang() {
 async fn session_budget_bounds_a_slow_lookup() {
     // The per-query timeout is long; the session's DNS budget (300 ms) must cut it.
     let dns = DnsServer::start_fixtures().await;
-    dns.set_fault("20.2.0.192.in-addr.arpa", Fault::Timeout);
-    dns.set_fault("flaky.example.test", Fault::Timeout);
+    fail_ptr_and_forward(&dns, Fault::Timeout);
     let cfg = format!(
         "{}session_budget_ms = 300\n[policy]\ndelay_reject = false\n[checks.rdns]\n",
         dns_section(dns.addr(), 20_000)
@@ -165,7 +161,7 @@ async fn session_budget_bounds_a_slow_lookup() {
 #[tokio::test]
 async fn log_mode_continues() {
     let dns = DnsServer::start_fixtures().await;
-    let cfg = config(&dns, 2000, "delay_reject = false", "mode = \"log\"");
+    let cfg = at_connect(&dns, "mode = \"log\"");
     replay_ok(&cfg, "rdns/continues.session").await;
     replay_ok(&cfg, "rdns/log-mode.session").await;
 }
@@ -174,12 +170,7 @@ async fn log_mode_continues() {
 async fn on_error_continue_lets_a_servfail_through_but_not_a_missing_ptr() {
     let dns = DnsServer::start_fixtures().await;
     dns.set_fault("20.2.0.192.in-addr.arpa", Fault::ServFail);
-    let cfg = config(
-        &dns,
-        2000,
-        "delay_reject = false",
-        "on_error = \"continue\"",
-    );
+    let cfg = at_connect(&dns, "on_error = \"continue\"");
     replay_ok(&cfg, "rdns/continues.session").await;
     // A definite answer is no error: on_error does not apply to it.
     dns.clear_faults();
@@ -199,10 +190,8 @@ async fn configured_reply_and_action_are_used() {
          connect 192.0.2.20 expect reject 554 5.7.25 ~ go away\n",
     )
     .expect("write session");
-    let cfg = config(
+    let cfg = at_connect(
         &dns,
-        2000,
-        "delay_reject = false",
         "reply = { code = 554, xcode = \"5.7.25\", text = \"go away\" }",
     );
     replay(&cfg, std::slice::from_ref(&file))
@@ -215,7 +204,7 @@ async fn configured_reply_and_action_are_used() {
          connect 192.0.2.20 expect tempfail 450 4.7.25 ~ does not resolve back\n",
     )
     .expect("write session");
-    let cfg = config(&dns, 2000, "delay_reject = false", "action = \"tempfail\"");
+    let cfg = at_connect(&dns, "action = \"tempfail\"");
     replay(&cfg, &[file]).await.assert_all_passed();
 }
 
@@ -247,21 +236,37 @@ fn ptr_names(v: &[&str]) -> Fact {
     Fact::PtrNames(v.iter().map(|s| s.to_string()).collect())
 }
 
+/// The facts of a pass: the PTR names, then the one that resolves back.
+fn verified(names: &[&str], name: &str) -> Vec<Fact> {
+    vec![ptr_names(names), Fact::VerifiedName(name.into())]
+}
+
+/// The check at CONNECT from `ip`; panics on an error.
+async fn connect(c: &RdnsCheck, ip: &str) -> Outcome {
+    c.check(Stage::Connect, &client(ip))
+        .await
+        .expect("no error")
+}
+
+/// The check at CONNECT from `ip`; panics unless it fails.
+async fn connect_err(c: &RdnsCheck, ip: &str) -> CheckError {
+    c.check(Stage::Connect, &client(ip))
+        .await
+        .expect_err("temporary")
+}
+
 #[tokio::test]
 async fn facts_on_pass_name_the_verified_ptr() {
     let dns = DnsServer::start_fixtures().await;
     let c = check(&dns, Require::Fcrdns);
-    let out = c
-        .check(Stage::Connect, &client("192.0.2.50"))
-        .await
-        .expect("no error");
+    let out = connect(&c, "192.0.2.50").await;
     assert_eq!(out.finding, Finding::Pass);
     assert_eq!(
         out.facts,
-        vec![
-            ptr_names(&["liar.example.test", "two.example.test"]),
-            Fact::VerifiedName("two.example.test".into()),
-        ]
+        verified(
+            &["liar.example.test", "two.example.test"],
+            "two.example.test"
+        )
     );
     // An IPv4 client needs only A records.
     assert!(
@@ -273,17 +278,11 @@ async fn facts_on_pass_name_the_verified_ptr() {
     );
 
     dns.clear_queries();
-    let out = c
-        .check(Stage::Connect, &client("2001:db8::10"))
-        .await
-        .expect("no error");
+    let out = connect(&c, "2001:db8::10").await;
     assert_eq!(out.finding, Finding::Pass);
     assert_eq!(
         out.facts,
-        vec![
-            ptr_names(&["mail.example.test"]),
-            Fact::VerifiedName("mail.example.test".into()),
-        ]
+        verified(&["mail.example.test"], "mail.example.test")
     );
     // An IPv6 client needs only AAAA records.
     assert!(
@@ -300,10 +299,7 @@ async fn facts_and_reasons_on_hits_and_errors() {
     let dns = DnsServer::start_fixtures().await;
     let c = check(&dns, Require::Fcrdns);
 
-    let out = c
-        .check(Stage::Connect, &client("192.0.2.20"))
-        .await
-        .expect("no error");
+    let out = connect(&c, "192.0.2.20").await;
     assert_eq!(out.facts, vec![ptr_names(&["liar.example.test"])]);
     let Finding::Hit(hit) = out.finding else {
         panic!("mismatch must hit");
@@ -317,18 +313,12 @@ async fn facts_and_reasons_on_hits_and_errors() {
     let reply = hit.reply.expect("default reply");
     assert_eq!((reply.code, reply.xcode.as_str()), (550, "5.7.25"));
 
-    let out = c
-        .check(Stage::Connect, &client("192.0.2.30"))
-        .await
-        .expect("no error");
+    let out = connect(&c, "192.0.2.30").await;
     assert!(out.facts.is_empty());
     assert!(matches!(&out.finding, Finding::Hit(h) if h.reason == "no PTR for 192.0.2.30"));
 
     dns.set_fault("flaky.example.test", Fault::ServFail);
-    let err = c
-        .check(Stage::Connect, &client("192.0.2.62"))
-        .await
-        .expect_err("temporary");
+    let err = connect_err(&c, "192.0.2.62").await;
     let CheckError::Temporary {
         reason,
         reply,
@@ -343,10 +333,7 @@ async fn facts_and_reasons_on_hits_and_errors() {
     );
 
     dns.set_fault("20.2.0.192.in-addr.arpa", Fault::ServFail);
-    let err = c
-        .check(Stage::Connect, &client("192.0.2.20"))
-        .await
-        .expect_err("temporary");
+    let err = connect_err(&c, "192.0.2.20").await;
     assert_eq!(
         err.to_string(),
         "temporary failure: temporary: SERVFAIL on 20.2.0.192.in-addr.arpa"
@@ -357,17 +344,11 @@ async fn facts_and_reasons_on_hits_and_errors() {
 async fn ptr_mode_still_reports_the_verified_name_and_ignores_forward_failures() {
     let dns = DnsServer::start_fixtures().await;
     let c = check(&dns, Require::Ptr);
-    let out = c
-        .check(Stage::Connect, &client("::ffff:192.0.2.10"))
-        .await
-        .expect("no error");
+    let out = connect(&c, "::ffff:192.0.2.10").await;
     assert_eq!(out.finding, Finding::Pass);
     assert_eq!(
         out.facts,
-        vec![
-            ptr_names(&["mail.example.test"]),
-            Fact::VerifiedName("mail.example.test".into()),
-        ]
+        verified(&["mail.example.test"], "mail.example.test")
     );
     dns.set_fault("flaky.example.test", Fault::ServFail);
     let out = c
@@ -394,10 +375,7 @@ async fn timeout_and_budget_reasons() {
     let dns = DnsServer::start_fixtures().await;
     dns.set_fault("20.2.0.192.in-addr.arpa", Fault::Timeout);
     let c = check(&dns, Require::Fcrdns);
-    let err = c
-        .check(Stage::Connect, &client("192.0.2.20"))
-        .await
-        .expect_err("temporary");
+    let err = connect_err(&c, "192.0.2.20").await;
     assert_eq!(
         err.to_string(),
         "temporary failure: temporary: timeout on 20.2.0.192.in-addr.arpa"

@@ -9,12 +9,8 @@ use mxgate::session::{Recipient, Session, Stage};
 use mxgate::store::pg::migrate;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use support::daemon::{replay, session_file};
+use support::daemon::{replay, sessions};
 use support::pg::PgCluster;
-
-fn sessions(name: &str) -> Vec<PathBuf> {
-    vec![session_file(&format!("relay/{name}"))]
-}
 
 fn map_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maps/relay_recipients")
@@ -56,7 +52,7 @@ async fn code(check: &RelayCheck, addr: &str) -> u16 {
 
 #[tokio::test]
 async fn map_wildcards_explicit_unknown_user_and_domain_not_relayed() {
-    replay(&config(""), &sessions("relay.session"))
+    replay(&config(""), &sessions("relay/relay.session"))
         .await
         .assert_all_passed();
 }
@@ -65,7 +61,7 @@ async fn map_wildcards_explicit_unknown_user_and_domain_not_relayed() {
 async fn unknown_domain_can_be_left_to_postfix() {
     replay(
         &config("unknown_domain = \"continue\"\n"),
-        &sessions("unknown-domain-continue.session"),
+        &sessions("relay/unknown-domain-continue.session"),
     )
     .await
     .assert_all_passed();
@@ -177,13 +173,12 @@ async fn postgres_table_with_the_map() {
         .await
         .is_err());
     let db = format!(
-        "[database]\nhost = \"{}\"\nport = {}\nuser = \"postgres\"\ndbname = \"postgres\"\nconnect_timeout_ms = 500\nquery_timeout_ms = 500\n",
-        pg.socket_dir().display(),
-        pg.port()
+        "{}connect_timeout_ms = 500\nquery_timeout_ms = 500\n",
+        pg.database_section()
     );
     replay(
         &format!("{db}{}", config("table = true\n")),
-        &sessions("table.session"),
+        &sessions("relay/table.session"),
     )
     .await
     .assert_all_passed();
@@ -191,7 +186,7 @@ async fn postgres_table_with_the_map() {
     drop(pg);
     replay(
         &format!("{db}{}", config("table = true\n")),
-        &sessions("table-down.session"),
+        &sessions("relay/table-down.session"),
     )
     .await
     .assert_all_passed();

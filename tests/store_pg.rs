@@ -5,16 +5,6 @@ mod support;
 use mxgate::store::pg::{migrate, DbConfig, StoreError};
 use support::pg::PgCluster;
 
-fn db_config(pg: &PgCluster) -> DbConfig {
-    DbConfig {
-        host: pg.socket_dir().display().to_string(),
-        port: pg.port(),
-        user: "postgres".into(),
-        dbname: "postgres".into(),
-        ..DbConfig::default()
-    }
-}
-
 const STEPS: &[&str] = &[
     "CREATE TABLE t (id integer PRIMARY KEY)",
     "ALTER TABLE t ADD COLUMN note text",
@@ -23,7 +13,7 @@ const STEPS: &[&str] = &[
 #[tokio::test]
 async fn migrations_apply_once_even_when_two_hosts_start_together() {
     let pg = PgCluster::start().await;
-    let pool = db_config(&pg).pool().expect("pool");
+    let pool = pg.db_config().pool().expect("pool");
     let (mut a, mut b) = (
         pool.get().await.expect("conn a"),
         pool.get().await.expect("conn b"),
@@ -55,7 +45,7 @@ async fn migrations_apply_once_even_when_two_hosts_start_together() {
 #[tokio::test]
 async fn a_broken_step_names_itself_and_applies_nothing() {
     let pg = PgCluster::start().await;
-    let pool = db_config(&pg).pool().expect("pool");
+    let pool = pg.db_config().pool().expect("pool");
     let mut c = pool.get().await.expect("conn");
     let err = migrate(
         &mut c,

@@ -348,6 +348,7 @@ expect_first_failure() {
 }
 
 # sink_file TOKEN: print the sink file(s) containing TOKEN.
+# shellcheck disable=SC2153 # SINK_DIR is set by the runner
 sink_file() { grep -rlF -- "$1" "$SINK_DIR" 2>/dev/null || true; }
 
 # sink_rcpts TOKEN: the envelope recipients smtp-sink got for TOKEN's message(s), sorted.
@@ -400,6 +401,22 @@ expect_not_delivered() {
     fi
     qid=$(qid_of "$1")
     log "ok: $1 not delivered${qid:+ (queued as $qid)}"
+}
+
+# rejected_at_eom TOKEN: Postfix rejected TOKEN's message at end of data (its cleanup logged the
+# milter-reject, so no "removed" line follows, which expect_not_delivered waits for), the queue
+# has drained and smtp-sink never saw it.
+rejected_at_eom() {
+    local qid
+    qid=$(qid_of "$1")
+    [[ -n $qid ]] || { log "FAIL: no queue ID for $1"; return 1; }
+    expect_log "$MAILLOG" " $qid: milter-reject: END-OF-MESSAGE " 15
+    wait_for 15 "the queue to drain" queue_empty || { log "FAIL: queue not empty"; return 1; }
+    if [[ -n $(sink_file "$1") ]]; then
+        log "FAIL: $1 reached smtp-sink: $(sink_file "$1")"
+        return 1
+    fi
+    log "ok: $1 rejected at end of data (queue ID $qid), not delivered"
 }
 
 # expect_header FILE REGEX: a header line of the message in FILE (a sink file; continuation
@@ -492,4 +509,174 @@ mxgate_restart() {
         [[ $rc == 0 ]] || { log "FAIL: mxgate exited with status $rc on SIGTERM"; return 1; }
     fi
     mxgate_start "$@"
+}
+
+# ---- setting up and tearing down a run (run.sh, package.sh) ----------------------------------
+
+# pf_detect_script: let pf_cmd give postfix(1) a terminal through script(1), if that works here.
+pf_detect_script() {
+    if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+        _have_script=1
+    fi
+}
+
+# find_fixture_dns [CARGO_BUILD_OPTION...]: set FIXTURE_DNS (absolute) to $FIXTURE_DNS_BIN, else
+# target/release/examples/fixture_dns, built with cargo (and the options) if it is missing.
+# shellcheck disable=SC2120 # the options are optional
+find_fixture_dns() {
+    FIXTURE_DNS=${FIXTURE_DNS_BIN:-$REPO/target/release/examples/fixture_dns}
+    if [[ ! -x $FIXTURE_DNS ]]; then
+        [[ -n ${FIXTURE_DNS_BIN:-} ]] && die "FIXTURE_DNS_BIN=$FIXTURE_DNS is not executable"
+        log "building fixture_dns (cargo build --release $* --example fixture_dns)"
+        (cd "$REPO" && cargo build --release "$@" --example fixture_dns) || die "cargo build of fixture_dns failed"
+    fi
+    FIXTURE_DNS=$(realpath "$FIXTURE_DNS")
+}
+
+# make_run_dir PREFIX: T = a new temp dir "$TMPDIR/PREFIX.XXXXXX", mode 755 (smtpd and mxgate,
+# running as other users, reach the sockets and configs in it); dies if its path has white space.
+# Sets the paths in it: PF_CONF, MAILLOG, SINK_DIR, MXGATE_LOG; and SINK_PID, DNS_PID to none.
+make_run_dir() {
+    T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    chmod 755 "$T"
+    [[ $T != *[[:space:]]* ]] || { rmdir "$T"; die "temp dir $T contains white space (set TMPDIR)"; }
+    PF_CONF=$T/postfix
+    MAILLOG=$T/maillog
+    SINK_DIR=$T/sink
+    MXGATE_LOG=$T/mxgate.log
+    SINK_PID=
+    DNS_PID=
+}
+
+# on_exit FUNCTION: run FUNCTION at exit, also after SIGINT or SIGTERM (exit status 130, 143).
+on_exit() {
+    # shellcheck disable=SC2064 # FUNCTION is meant to be expanded now
+    trap "$1" EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# stop_all: for cleanup traps: stop mxgate (TERM; KILL after 5 s), this Postfix instance,
+# smtp-sink ($SINK_PID) and the fixture DNS server ($DNS_PID). Never fails.
+stop_all() {
+    local pid
+    # mxgate (and its wrapper)
+    if pid=$(mxgate_pid); then
+        kill -TERM "$pid" 2>/dev/null
+        wait_for 5 "mxgate to exit" test -s "$T/mxgate.rc" >/dev/null || kill -KILL "$pid" 2>/dev/null
+    fi
+    postfix_stop
+    stop_child "${SINK_PID:-}"
+    stop_child "${DNS_PID:-}"
+    return 0
+}
+
+# remove_run_dir [KEEP]: delete $T; with KEEP non-empty (E2E_KEEP=1, say) keep it and say where.
+remove_run_dir() {
+    if [[ -n ${1:-} ]]; then
+        log "kept $T"
+    else
+        rm -rf "$T"
+    fi
+}
+
+# dump_daemon_logs: the end of the Postfix log and of mxgate's stderr, for a failed run.
+dump_daemon_logs() {
+    log "---- last 40 lines of the Postfix log ($MAILLOG)"
+    tail -n 40 "$MAILLOG" 2>/dev/null | sed 's/^/  | /'
+    log "---- last 40 lines of mxgate's stderr ($MXGATE_LOG)"
+    tail -n 40 "$MXGATE_LOG" 2>/dev/null | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/  | /'
+}
+
+# start_sink: smtp-sink on 127.0.0.1:$SINK_PORT, the next hop, writing one file per message to
+# $SINK_DIR; sets SINK_PID. Fails if it does not listen within 5 s.
+start_sink() {
+    mkdir -p "$SINK_DIR"
+    chown nobody "$SINK_DIR"
+    (cd "$SINK_DIR" && exec smtp-sink -u nobody -h sink.e2e.test -d "$SINK_DIR/msg." \
+        "127.0.0.1:$SINK_PORT" 64 </dev/null >"$T/sink.log" 2>&1) &
+    SINK_PID=$!
+    wait_for 5 "smtp-sink on port $SINK_PORT" tcp_listening "$SINK_PORT"
+}
+
+# start_fixture_dns [OPTION...]: $FIXTURE_DNS serving tests/fixtures/zones (or what the options
+# say) on a UDP+TCP port it picks itself (no race with other runs), output in $DNS_LOG; sets
+# DNS_PID and DNS_ADDR (127.0.0.1:PORT). Fails if it does not say where it listens within 10 s.
+# Fault, the same for every scenario (the name is in no zone, so nothing else sees it): the PTR
+# query of DNS_SERVFAIL_CLIENT gets SERVFAIL.
+# shellcheck disable=SC2120 # the options are optional
+start_fixture_dns() {
+    # shellcheck disable=SC2034 # used by scenarios
+    DNS_SERVFAIL_CLIENT=192.0.2.66
+    DNS_LOG=$T/dns.log
+    "$FIXTURE_DNS" --listen 127.0.0.1:0 --servfail 66.2.0.192.in-addr.arpa. "$@" </dev/null >"$DNS_LOG" 2>&1 &
+    DNS_PID=$!
+    wait_for 10 "fixture_dns to listen" _dns_ready || true
+    DNS_ADDR=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' "$DNS_LOG")
+    [[ -n $DNS_ADDR ]]
+}
+_dns_ready() { grep -q '^listening on ' "$DNS_LOG" || ! kill -0 "$DNS_PID" 2>/dev/null; }
+
+# postfix_up FAIL: `postfix check` (which also creates the queue directories with their owners)
+# and `postfix start`, then wait (10 s) for smtpd on $SMTP_PORT and $SMTP_INET_PORT and check
+# that the banner is ours. On a failure: FAIL MESSAGE (a function that does not return).
+postfix_up() {
+    local fail=$1 out banner
+    out=$(pf_cmd check 2>&1) || "$fail" "postfix check: $out"
+    [[ -z $out ]] || log "postfix check: $out"
+    out=$(pf_cmd start 2>&1) || "$fail" "postfix start: $out"
+    wait_for 10 "Postfix smtpd on ports $SMTP_PORT, $SMTP_INET_PORT" _pf_listening ||
+        "$fail" "Postfix does not listen on $SMTP_PORT and $SMTP_INET_PORT"
+    banner=$(smtp_banner "$SMTP_PORT" || true)
+    [[ $banner == "220 mx.e2e.test ESMTP e2e"* ]] ||
+        "$fail" "unexpected banner on port $SMTP_PORT: '$banner' (not our Postfix?)"
+}
+_pf_listening() { tcp_listening "$SMTP_PORT" && tcp_listening "$SMTP_INET_PORT"; }
+
+# scenario_selected NAME [FILTER...]: no FILTER, or NAME contains one of them.
+scenario_selected() {
+    local name=$1 f
+    shift
+    (($# == 0)) && return 0
+    for f in "$@"; do [[ $name == *"$f"* ]] && return 0; done
+    return 1
+}
+
+# run_scenario FAIL FILE [LABEL]: run scenario FILE with SC_DIR=$T/scenarios/NAME[-LABEL], in a
+# subshell under set -euo pipefail, its output in $SC_DIR/log; first (re)start mxgate on the
+# default config if it is not running on it (FAIL MESSAGE if that fails). Prints PASS or FAIL
+# with the time (and the scenario's log if it failed, or always with E2E_VERBOSE=1) and counts
+# it in the caller's `passed` or `failed`. With SCENARIO_USER set, SC_DIR is that user's while
+# the scenario runs (the daemon keeps state there) and root's again after.
+# Never call it where set -e is ignored (in an `if` or `||`): the scenario's own set -e would be.
+run_scenario() {
+    local fail=$1 file=$2 name start rc ms
+    name=$(basename "$file" .sh)${3:+-$3}
+    if ! mxgate_running || [[ $(cat "$T/mxgate.conf-in-use") != "$MXGATE_CONF" ]]; then
+        if mxgate_running; then mxgate_stop >/dev/null || true; fi
+        mxgate_start >>"$T/scenarios/restarts.log" 2>&1 || "$fail" "mxgate did not restart"
+    fi
+    SC_DIR=$T/scenarios/$name
+    mkdir -p "$SC_DIR"
+    [[ -z ${SCENARIO_USER:-} ]] || chown "$SCENARIO_USER" "$SC_DIR"
+    start=$(date +%s%N)
+    set +e
+    (
+        set -euo pipefail
+        # shellcheck source=/dev/null
+        source "$file"
+    ) >"$SC_DIR/log" 2>&1
+    rc=$?
+    set -e
+    [[ -z ${SCENARIO_USER:-} ]] || chown -R 0:0 "$SC_DIR"
+    ms=$((($(date +%s%N) - start) / 1000000))
+    if ((rc == 0)); then
+        passed=$((passed + 1))
+        log "PASS $name (${ms}ms)"
+        [[ -z ${E2E_VERBOSE:-} ]] || sed 's/^/    /' "$SC_DIR/log"
+    else
+        failed=$((failed + 1))
+        log "FAIL $name (${ms}ms, exit $rc)"
+        sed 's/^/    /' "$SC_DIR/log"
+    fi
 }

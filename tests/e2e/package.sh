@@ -38,9 +38,7 @@ for c in postfix postconf smtp-sink swaks setpriv dpkg dpkg-deb; do
 done
 [[ -x /usr/lib/postfix/configure-instance.sh ]] || die "/usr/lib/postfix/configure-instance.sh missing (Debian's postfix package)"
 [[ -r /usr/share/postfix/master.cf.dist ]] || die "/usr/share/postfix/master.cf.dist missing (Debian's postfix package)"
-if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
-    _have_script=1
-fi
+pf_detect_script
 
 # ---- a clean starting point --------------------------------------------------------------
 if dpkg-query -W -f '${Status}' mxgate 2>/dev/null | grep -qv 'not-installed'; then
@@ -69,31 +67,18 @@ VERSION=$(dpkg-deb -f "$DEB" Version)
 ARCH=$(dpkg-deb -f "$DEB" Architecture)
 [[ $(basename "$DEB") == "mxgate_${VERSION}_${ARCH}.deb" ]] || die "$(basename "$DEB") is not named mxgate_${VERSION}_${ARCH}.deb"
 
-FIXTURE_DNS=${FIXTURE_DNS_BIN:-$REPO/target/release/examples/fixture_dns}
-if [[ ! -x $FIXTURE_DNS ]]; then
-    [[ -n ${FIXTURE_DNS_BIN:-} ]] && die "FIXTURE_DNS_BIN=$FIXTURE_DNS is not executable"
-    (cd "$REPO" && cargo build --release --locked --example fixture_dns) || die "cargo build of fixture_dns failed"
-fi
-FIXTURE_DNS=$(realpath "$FIXTURE_DNS")
+find_fixture_dns --locked
 
 # ---- temp dir, snapshot, teardown --------------------------------------------------------
-T=$(mktemp -d "${TMPDIR:-/tmp}/mxgate-pkg.XXXXXX")
-chmod 755 "$T" # user mxgate reads the scenarios' configs here
+make_run_dir mxgate-pkg # user mxgate reads the scenarios' configs here
 if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$T"; then
     rmdir "$T"
     die "other users cannot reach $T (a parent directory is not searchable); set TMPDIR"
 fi
-[[ $T != *[[:space:]]* ]] || { rmdir "$T"; die "temp dir $T contains white space (set TMPDIR)"; }
-PF_CONF=$T/postfix
-MAILLOG=$T/maillog
-SINK_DIR=$T/sink
 MXGATE_SOCK=$SOCK_DIR/mxgate.sock
-MXGATE_LOG=$T/mxgate.log
 # lib.sh looks for the queue under $T/queue: the system spool is the chroot.
 ln -s "$SPOOL" "$T/queue"
 find "$SPOOL" -xdev -print | sort >"$T/spool.before"
-SINK_PID=
-DNS_PID=
 
 # What the package might leave behind, seen before it was installed.
 roots() { awk '!seen[$0]++' < <(printf '%s\n' / /run /tmp /var/tmp /dev/shm /var /var/lib /var/spool /etc /usr); }
@@ -119,38 +104,23 @@ spool_restore() {
 package_installed() { dpkg-query -W -f '${Status}' mxgate 2>/dev/null | grep -qv 'not-installed'; }
 
 cleanup() {
-    local rc=$? pid
+    local rc=$?
     trap - EXIT INT TERM
     set +e
-    if pid=$(mxgate_pid); then
-        kill -TERM "$pid" 2>/dev/null
-        wait_for 5 "mxgate to exit" test -s "$T/mxgate.rc" >/dev/null || kill -KILL "$pid" 2>/dev/null
-    fi
-    postfix_stop
-    stop_child "$SINK_PID"
-    stop_child "$DNS_PID"
+    stop_all
     # Never leave the package behind, even after a failure.
     if package_installed; then
         log "package: purging mxgate (cleanup)"
         dpkg --purge mxgate </dev/null >>"$T/dpkg.log" 2>&1
     fi
     spool_restore
-    if [[ -n ${E2E_KEEP:-} ]]; then
-        log "kept $T"
-    else
-        rm -rf "$T"
-    fi
+    remove_run_dir "${E2E_KEEP:-}"
     exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 dump_logs() {
-    log "---- last 40 lines of the Postfix log ($MAILLOG)"
-    tail -n 40 "$MAILLOG" 2>/dev/null | sed 's/^/  | /'
-    log "---- last 40 lines of mxgate's stderr ($MXGATE_LOG)"
-    tail -n 40 "$MXGATE_LOG" 2>/dev/null | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/  | /'
+    dump_daemon_logs
     log "---- dpkg output"
     tail -n 40 "$T/dpkg.log" 2>/dev/null | sed 's/^/  | /'
 }
@@ -258,22 +228,8 @@ MILTER_PORT=$(free_port) # only the DNS scenarios' own configs listen on it
 MILTERS=unix:mxgate/mxgate.sock
 export MILTERS
 
-mkdir -p "$SINK_DIR"
-chown nobody "$SINK_DIR"
-(cd "$SINK_DIR" && exec smtp-sink -u nobody -h sink.e2e.test -d "$SINK_DIR/msg." \
-    "127.0.0.1:$SINK_PORT" 64 </dev/null >"$T/sink.log" 2>&1) &
-SINK_PID=$!
-wait_for 5 "smtp-sink" tcp_listening "$SINK_PORT" || fatal "smtp-sink did not start"
-
-# shellcheck disable=SC2034 # used by scenarios
-DNS_SERVFAIL_CLIENT=192.0.2.66
-DNS_LOG=$T/dns.log
-"$FIXTURE_DNS" --listen 127.0.0.1:0 --servfail 66.2.0.192.in-addr.arpa. </dev/null >"$DNS_LOG" 2>&1 &
-DNS_PID=$!
-dns_ready() { grep -q '^listening on ' "$DNS_LOG" || ! kill -0 "$DNS_PID" 2>/dev/null; }
-wait_for 10 "fixture_dns" dns_ready || true
-DNS_ADDR=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' "$DNS_LOG")
-[[ -n $DNS_ADDR ]] || fatal "fixture_dns did not start"
+start_sink || fatal "smtp-sink did not start"
+start_fixture_dns || fatal "fixture_dns did not start"
 
 : >"$MXGATE_LOG"
 mxgate_start || fatal "mxgate (the unit's ExecStart as $U_USER) did not start"
@@ -302,13 +258,7 @@ echo '/^Subject: .*e2e-/ WARN' >"$PF_CONF/header_checks"
 # Debian's own chroot preparation (what the postfix service runs before starting).
 MAIL_CONFIG=$PF_CONF /usr/lib/postfix/configure-instance.sh - >"$T/configure-instance.log" 2>&1 ||
     fatal "configure-instance.sh: $(cat "$T/configure-instance.log")"
-out=$(pf_cmd check 2>&1) || fatal "postfix check: $out"
-[[ -z $out ]] || log "postfix check: $out"
-out=$(pf_cmd start 2>&1) || fatal "postfix start: $out"
-pf_listening() { tcp_listening "$SMTP_PORT" && tcp_listening "$SMTP_INET_PORT"; }
-wait_for 10 "Postfix smtpd" pf_listening || fatal "Postfix does not listen on $SMTP_PORT"
-banner=$(smtp_banner "$SMTP_PORT" || true)
-[[ $banner == "220 mx.e2e.test ESMTP e2e"* ]] || fatal "unexpected banner '$banner'"
+postfix_up fatal
 # Proof of the chroot: the smtpd process's root is the spool.
 smtpd_pid=$(pgrep -f -- '^smtpd -n 127\.0\.0\.1:'"$SMTP_PORT" | head -n 1 || true)
 if [[ -n $smtpd_pid && $(readlink "/proc/$smtpd_pid/root") == "$SPOOL" ]]; then
@@ -325,51 +275,16 @@ ok "Postfix: smtpd_milters = $(postconf -c "$PF_CONF" -h smtpd_milters), queue_d
 # ---- 4. the scenarios --------------------------------------------------------------------
 passed=0 failed=0
 mkdir -p "$T/scenarios"
-run_scenario() { # run_scenario FILE [LABEL]
-    local file=$1 name
-    name=$(basename "$file" .sh)${2:+-$2}
-    if ! mxgate_running || [[ $(cat "$T/mxgate.conf-in-use") != "$MXGATE_CONF" ]]; then
-        if mxgate_running; then mxgate_stop >/dev/null || true; fi
-        mxgate_start >>"$T/scenarios/restarts.log" 2>&1 || fatal "mxgate did not restart"
-    fi
-    SC_DIR=$T/scenarios/$name
-    mkdir -p "$SC_DIR"
-    # The daemon runs as the unit's user: scenarios keep its state (greylist store) here.
-    chown "$U_USER" "$SC_DIR"
-    local start rc ms
-    start=$(date +%s%N)
-    set +e
-    (
-        set -euo pipefail
-        # shellcheck source=/dev/null
-        source "$file"
-    ) >"$SC_DIR/log" 2>&1
-    rc=$?
-    set -e
-    # Hand the scenario's files back, so the purge check finds nothing of the mxgate uid.
-    chown -R 0:0 "$SC_DIR"
-    ms=$((($(date +%s%N) - start) / 1000000))
-    if ((rc == 0)); then
-        passed=$((passed + 1))
-        log "PASS $name (${ms}ms)"
-        [[ -z ${E2E_VERBOSE:-} ]] || sed 's/^/    /' "$SC_DIR/log"
-    else
-        failed=$((failed + 1))
-        log "FAIL $name (${ms}ms, exit $rc)"
-        sed 's/^/    /' "$SC_DIR/log"
-    fi
-}
+# The daemon runs as the unit's user: scenarios keep its state (greylist store) in SC_DIR;
+# handed back after each, so the purge check finds nothing of the mxgate uid.
+SCENARIO_USER=$U_USER
 mapfile -t scenario_files < <(printf '%s\n' "$E2E"/scenarios/*.sh | sort -V)
 for file in "${scenario_files[@]}"; do
     name=$(basename "$file" .sh)
     # The packaged config has only the unix socket; run.sh covers the TCP listener.
     [[ $name == 15-inet-listener ]] && continue
-    if (($#)); then
-        match=
-        for f in "$@"; do [[ $name == *"$f"* ]] && match=1; done
-        [[ -n $match ]] || continue
-    fi
-    run_scenario "$file"
+    scenario_selected "$name" "$@" || continue
+    run_scenario fatal "$file"
 done
 ((passed + failed > 0)) || { log "no scenario matched: $*"; failed=1; }
 
@@ -392,7 +307,7 @@ fi
 [[ $(id -u mxgate 2>/dev/null) == "$uid" ]] && ok "upgrade kept user mxgate ($uid)" || fail "upgrade changed the user mxgate"
 stat_is "$SOCK_DIR" "directory mxgate postfix 750"
 for file in "${scenario_files[@]}"; do
-    case $(basename "$file") in 10-* | 20-*) run_scenario "$file" after-upgrade ;; esac
+    case $(basename "$file") in 10-* | 20-*) run_scenario fatal "$file" after-upgrade ;; esac
 done
 if mxgate_running; then mxgate_stop >/dev/null || true; fi
 

@@ -35,6 +35,13 @@ pub fn session_file(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// [`session_file`] `rel` alone, as the list [`replay`] takes; panics if the file is missing.
+pub fn sessions(rel: &str) -> Vec<PathBuf> {
+    let path = session_file(rel);
+    assert!(path.exists(), "missing session file {}", path.display());
+    vec![path]
+}
+
 /// `[dns]` section pointing mxgate's resolver at a test DNS server only.
 pub fn dns_section(addr: std::net::SocketAddr, timeout_ms: u64) -> String {
     format!("[dns]\nnameservers = [\"{addr}\"]\ntimeout_ms = {timeout_ms}\nattempts = 1\n")
@@ -47,17 +54,21 @@ pub async fn replay(config: &str, files: &[PathBuf]) -> Replayed {
     let milter = mxgate::daemon::Embedded::start(cfg)
         .await
         .unwrap_or_else(|e| panic!("cannot start mxgate: {e:#}"));
+    let replayed = replay_at(&milter.socket_spec(), files).await;
+    milter.stop().await;
+    replayed
+}
+
+/// Replays `files` against a milter already listening on `spec` (`unix:PATH` or
+/// `inet:HOST:PORT`), 20 s timeout per reply.
+pub async fn replay_at(spec: &str, files: &[PathBuf]) -> Replayed {
     let sessions = mxgate::replay::load_sessions(files)
         .unwrap_or_else(|e| panic!("session files do not parse: {e:#}"));
-    let spec: SocketSpec = milter
-        .socket_spec()
-        .parse()
-        .unwrap_or_else(|e| panic!("socket spec: {e}"));
+    let spec: SocketSpec = spec.parse().unwrap_or_else(|e| panic!("socket spec: {e}"));
     let opts = ClientOptions {
         timeout: Duration::from_secs(20),
     };
     let results = mxgate::replay::replay_all(&spec, &sessions, &opts).await;
-    milter.stop().await;
     let (report, passed, failed) = mxgate::replay::run::report(&results, false);
     Replayed {
         report,

@@ -1,5 +1,6 @@
 //! Shared test support, included by each integration test crate with `mod support;`.
 //!
+//! - [`corpus`]: message fixture files, and messages split as the milter gets them.
 //! - [`dns`]: an in-process authoritative DNS server with fault injection.
 //! - [`pg`]: a private, throwaway PostgreSQL cluster.
 //!
@@ -7,6 +8,7 @@
 //! items are expected there.
 #![allow(dead_code)]
 
+pub mod corpus;
 pub mod daemon;
 pub mod dns;
 pub mod pg;

@@ -103,6 +103,28 @@ impl PgCluster {
         )
     }
 
+    /// mxgate's database settings for the `postgres` database as superuser `postgres` on this
+    /// cluster, everything else at its default.
+    pub fn db_config(&self) -> mxgate::store::pg::DbConfig {
+        mxgate::store::pg::DbConfig {
+            host: self.socket_dir.display().to_string(),
+            port: self.port,
+            user: "postgres".into(),
+            dbname: "postgres".into(),
+            ..mxgate::store::pg::DbConfig::default()
+        }
+    }
+
+    /// The same settings as mxgate's `[database]` TOML section (`host`, `port`, `user`,
+    /// `dbname`; one key a line, ending with a newline), for further keys to be appended.
+    pub fn database_section(&self) -> String {
+        format!(
+            "[database]\nhost = \"{}\"\nport = {}\nuser = \"postgres\"\ndbname = \"postgres\"\n",
+            self.socket_dir.display(),
+            self.port
+        )
+    }
+
     /// The directory holding the server's unix socket (`.s.PGSQL.<port>`).
     pub fn socket_dir(&self) -> &Path {
         &self.socket_dir

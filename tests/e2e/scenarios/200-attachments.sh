@@ -10,22 +10,6 @@ TOML
 )
 mxgate_restart "$conf"
 
-# rejected_at_eom TOKEN: Postfix rejected TOKEN's message at end of data (its cleanup logged the
-# milter-reject, so no "removed" line follows, which expect_not_delivered waits for), the queue
-# has drained and smtp-sink never saw it.
-rejected_at_eom() {
-    local qid
-    qid=$(qid_of "$1")
-    [[ -n $qid ]] || { log "FAIL: no queue ID for $1"; return 1; }
-    expect_log "$MAILLOG" " $qid: milter-reject: END-OF-MESSAGE " 15
-    wait_for 15 "the queue to drain" queue_empty || { log "FAIL: queue not empty"; return 1; }
-    if [[ -n $(sink_file "$1") ]]; then
-        log "FAIL: $1 reached smtp-sink: $(sink_file "$1")"
-        return 1
-    fi
-    log "ok: $1 rejected at end of data (queue ID $qid), not delivered"
-}
-
 # corpus_msg FILE TOKEN: a corpus message with TOKEN as its (first) Subject, for --data.
 corpus_msg() {
     local out=$SC_DIR/$2.eml
