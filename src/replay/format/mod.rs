@@ -1,8 +1,8 @@
 //! Session files: parsing and writing.
 //!
 //! The format is documented for users in `tests/sessions/README.md`; keep the
-//! two in step. In short: one line per SMTP stage, `session NAME` starts a
-//! session, `expect …` at the end of a stage line states what the milter
+//! two in step. In short: one line per SMTP phase, `session NAME` starts a
+//! session, `expect …` at the end of a phase line states what the milter
 //! should answer, message bodies are inline and dot-stuffed like SMTP DATA.
 //!
 //! `model.rs` holds the data, `parse.rs` reads text into it (with the line

@@ -5,12 +5,14 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-/// The milter's answer to one stage, as an expectation or as seen.
+/// The milter's response to one command, as the MTA sees it: expected in a
+/// session file or seen in a replay. Unlike the daemon's
+/// [`crate::verdict::Verdict`] it carries no reply; that is [`Expectation`]'s part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Verdict {
-    /// `SMFIS_CONTINUE` (also what a NOREPLY stage or a negotiated-off stage amounts to).
+pub enum Response {
+    /// `SMFIS_CONTINUE` (also what a NOREPLY phase or a negotiated-off phase amounts to).
     Continue,
-    /// `SMFIS_ACCEPT`: stop filtering (connection or message, depending on the stage).
+    /// `SMFIS_ACCEPT`: stop filtering (connection or message, depending on the phase).
     Accept,
     /// `SMFIS_REJECT`, with or without a custom 5xx reply.
     Reject,
@@ -20,41 +22,41 @@ pub enum Verdict {
     Discard,
 }
 
-impl Verdict {
+impl Response {
     /// The keyword used in session files and reports.
     pub fn as_str(self) -> &'static str {
         match self {
-            Verdict::Continue => "continue",
-            Verdict::Accept => "accept",
-            Verdict::Reject => "reject",
-            Verdict::Tempfail => "tempfail",
-            Verdict::Discard => "discard",
+            Response::Continue => "continue",
+            Response::Accept => "accept",
+            Response::Reject => "reject",
+            Response::Tempfail => "tempfail",
+            Response::Discard => "discard",
         }
     }
 
-    pub(super) fn from_keyword(s: &str) -> Option<Verdict> {
+    pub(super) fn from_keyword(s: &str) -> Option<Response> {
         Some(match s {
-            "continue" => Verdict::Continue,
-            "accept" => Verdict::Accept,
-            "reject" => Verdict::Reject,
-            "tempfail" => Verdict::Tempfail,
-            "discard" => Verdict::Discard,
+            "continue" => Response::Continue,
+            "accept" => Response::Accept,
+            "reject" => Response::Reject,
+            "tempfail" => Response::Tempfail,
+            "discard" => Response::Discard,
             _ => return None,
         })
     }
 }
 
-impl fmt::Display for Verdict {
+impl fmt::Display for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// `expect VERDICT [CODE] [XCODE] [~ TEXT]`.
+/// What the MTA side expects of one phase: `expect VERDICT [CODE] [XCODE] [~ TEXT]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expect {
-    /// The expected verdict.
-    pub verdict: Verdict,
+pub struct Expectation {
+    /// The expected response.
+    pub response: Response,
     /// Expected SMTP reply code, e.g. `550` (reject/tempfail only).
     pub code: Option<String>,
     /// Expected enhanced status code, e.g. `5.7.1` (reject/tempfail only).
@@ -65,11 +67,11 @@ pub struct Expect {
     pub line: usize,
 }
 
-impl Expect {
-    /// An expectation of just a verdict.
-    pub fn verdict(verdict: Verdict) -> Expect {
-        Expect {
-            verdict,
+impl Expectation {
+    /// An expectation of just a response.
+    pub fn response(response: Response) -> Expectation {
+        Expectation {
+            response,
             code: None,
             xcode: None,
             text: None,
@@ -78,9 +80,9 @@ impl Expect {
     }
 }
 
-impl fmt::Display for Expect {
+impl fmt::Display for Expectation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.verdict.as_str())?;
+        f.write_str(self.response.as_str())?;
         if let Some(code) = &self.code {
             write!(f, " {code}")?;
         }
@@ -98,7 +100,7 @@ impl fmt::Display for Expect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EomCheck {
     /// `eom expect VERDICT …`: the final end-of-message answer.
-    Verdict(Expect),
+    Response(Expectation),
     /// `eom expect header NAME [~ TEXT]`: an add-header, insert-header or
     /// change-header action for NAME (case-insensitive) whose value contains TEXT.
     Header {
@@ -151,7 +153,7 @@ impl EomCheck {
     /// The line of the check in its file (0 when built in code).
     pub fn line(&self) -> usize {
         match self {
-            EomCheck::Verdict(e) => e.line,
+            EomCheck::Response(e) => e.line,
             EomCheck::Header { line, .. }
             | EomCheck::NoHeader { line, .. }
             | EomCheck::DeleteHeader { line, .. }
@@ -165,7 +167,7 @@ impl EomCheck {
 impl fmt::Display for EomCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EomCheck::Verdict(e) => write!(f, "{e}"),
+            EomCheck::Response(e) => write!(f, "{e}"),
             EomCheck::Header {
                 name,
                 text: Some(t),
@@ -263,7 +265,7 @@ pub struct Connect {
     /// `name` is known, else FAIL.
     pub resolve: Option<String>,
     /// Expectation, if any.
-    pub expect: Option<Expect>,
+    pub expect: Option<Expectation>,
     /// Line (0 when built in code).
     pub line: usize,
 }
@@ -290,7 +292,7 @@ pub struct Helo {
     /// The HELO/EHLO argument.
     pub name: String,
     /// Expectation, if any.
-    pub expect: Option<Expect>,
+    pub expect: Option<Expectation>,
     /// Line (0 when built in code).
     pub line: usize,
 }
@@ -305,7 +307,7 @@ pub struct Envelope {
     /// ESMTP parameters, e.g. `SIZE=1234`, `BODY=8BITMIME`.
     pub args: Vec<String>,
     /// Expectation, if any.
-    pub expect: Option<Expect>,
+    pub expect: Option<Expectation>,
     /// Line (0 when built in code).
     pub line: usize,
 }
@@ -351,27 +353,28 @@ pub struct Message {
     /// Macros set just before DATA (written before the first message line).
     pub macros: Vec<Macro>,
     /// `data expect …`.
-    pub data_expect: Option<Expect>,
+    pub data_expect: Option<Expectation>,
     /// Headers in order.
     pub headers: Vec<Header>,
     /// `headers expect …`: the first non-continue answer to a header, or continue.
-    pub headers_expect: Option<Expect>,
+    pub headers_expect: Option<Expectation>,
     /// `eoh expect …`.
-    pub eoh_expect: Option<Expect>,
+    pub eoh_expect: Option<Expectation>,
     /// The body exactly as sent to the milter: lines end with CRLF as Postfix
     /// sends them.
     pub body: Vec<u8>,
     /// `body expect …`: the first non-continue answer to a body chunk, or continue.
-    pub body_expect: Option<Expect>,
+    pub body_expect: Option<Expectation>,
     /// `eom expect …` lines.
     pub eom: Vec<EomCheck>,
     /// First line of the message part (0 when built in code).
     pub line: usize,
 }
 
-/// One SMTP transaction: MAIL, RCPT…, optionally DATA.
+/// One SMTP mail transaction of a [`Script`]: MAIL, RCPT…, optionally DATA
+/// (the daemon's view of a live one is [`crate::session::Transaction`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Transaction {
+pub struct MailTransaction {
     /// `mail` line.
     pub mail: Envelope,
     /// `rcpt` lines.
@@ -381,9 +384,10 @@ pub struct Transaction {
     pub message: Option<Message>,
 }
 
-/// One SMTP connection to replay.
+/// One SMTP connection to replay: what a `session NAME` block of a session
+/// file describes (the daemon's view of a live one is [`crate::session::Session`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Session {
+pub struct Script {
     /// Name used in reports (`session NAME`).
     pub name: String,
     /// Session-wide macro values (from connect on).
@@ -393,15 +397,15 @@ pub struct Session {
     /// The `helo` line, if the client sent one.
     pub helo: Option<Helo>,
     /// Transactions in order.
-    pub transactions: Vec<Transaction>,
+    pub transactions: Vec<MailTransaction>,
     /// File the session came from (empty when built in code).
     pub file: PathBuf,
     /// Line of the `session` line (0 when built in code).
     pub line: usize,
 }
 
-impl Session {
-    /// True if any stage carries an expectation.
+impl Script {
+    /// True if any phase carries an expectation.
     pub fn has_expectations(&self) -> bool {
         self.connect.expect.is_some()
             || self.helo.as_ref().is_some_and(|h| h.expect.is_some())

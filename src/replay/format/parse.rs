@@ -1,4 +1,4 @@
-//! The parser: session text to [`Session`]s.
+//! The parser: session text to [`Script`]s.
 //!
 //! It never panics and never trusts its input: every problem becomes a
 //! [`ParseError`] carrying the file and line, so that it can be fuzzed and so
@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 
 use super::model::{
-    ClientAddr, Connect, Envelope, EomCheck, Expect, Header, Helo, Macro, Message, Session,
-    Transaction,
+    ClientAddr, Connect, Envelope, EomCheck, Expectation, Header, Helo, Macro, MailTransaction,
+    Message, Script,
 };
 use super::syntax::{
     parse_addr, parse_expect, split_expect, split_rfc5322, split_tilde, split_word,
@@ -30,7 +30,7 @@ pub struct ParseError {
 }
 
 /// Reads and parses a session file; `message @FILE` is relative to its directory.
-pub fn parse_file(path: &Path) -> Result<Vec<Session>, ParseError> {
+pub fn parse_file(path: &Path) -> Result<Vec<Script>, ParseError> {
     let text = std::fs::read(path).map_err(|e| ParseError {
         path: path.to_path_buf(),
         line: 0,
@@ -50,12 +50,12 @@ pub fn parse_file(path: &Path) -> Result<Vec<Session>, ParseError> {
 
 /// Parses session text; `message @FILE` paths are relative to `base_dir`.
 /// Errors name the file `<input>`; use [`parse_named`] to name it.
-pub fn parse(text: &str, base_dir: &Path) -> Result<Vec<Session>, ParseError> {
+pub fn parse(text: &str, base_dir: &Path) -> Result<Vec<Script>, ParseError> {
     parse_named(text, base_dir, Path::new("<input>"))
 }
 
-/// Parses session text, naming `path` in errors and in [`Session::file`].
-pub fn parse_named(text: &str, base_dir: &Path, path: &Path) -> Result<Vec<Session>, ParseError> {
+/// Parses session text, naming `path` in errors and in [`Script::file`].
+pub fn parse_named(text: &str, base_dir: &Path, path: &Path) -> Result<Vec<Script>, ParseError> {
     Parser {
         path,
         base_dir,
@@ -93,8 +93,8 @@ struct Parser<'a> {
     base_dir: &'a Path,
     lines: Vec<&'a str>,
     pos: usize,
-    sessions: Vec<Session>,
-    /// `macro` lines waiting for the stage line they precede.
+    sessions: Vec<Script>,
+    /// `macro` lines waiting for the phase line they precede.
     pending_macros: Vec<(Macro, usize)>,
     state: State,
 }
@@ -116,7 +116,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn run(mut self) -> Result<Vec<Session>, ParseError> {
+    fn run(mut self) -> Result<Vec<Script>, ParseError> {
         while self.pos < self.lines.len() {
             let lineno = self.pos + 1;
             let line = chomp(self.lines[self.pos]);
@@ -142,7 +142,7 @@ impl<'a> Parser<'a> {
         Ok(self.sessions)
     }
 
-    fn session_mut(&mut self, lineno: usize, keyword: &str) -> Result<&mut Session, ParseError> {
+    fn session_mut(&mut self, lineno: usize, keyword: &str) -> Result<&mut Script, ParseError> {
         if self.state == State::Outside {
             return Err(self.err(
                 lineno,
@@ -196,18 +196,18 @@ impl<'a> Parser<'a> {
         if rest.is_empty() {
             return Err(self.err(lineno, "'session' needs a name"));
         }
-        self.sessions.push(Session {
+        self.sessions.push(Script {
             name: rest.to_string(),
             file: self.path.to_path_buf(),
             line: lineno,
-            ..Session::default()
+            ..Script::default()
         });
         self.state = State::Started;
         Ok(())
     }
 
     /// `macro NAME VALUE`: session-wide before `connect`, else held for the
-    /// stage line that follows.
+    /// phase line that follows.
     fn macro_line(&mut self, lineno: usize, rest: &str) -> Result<(), ParseError> {
         self.session_mut(lineno, "macro")?;
         let (name, value) = split_word(rest);
@@ -287,7 +287,7 @@ impl<'a> Parser<'a> {
         env.macros = self.take_macros();
         self.session_mut(lineno, "mail")?
             .transactions
-            .push(Transaction {
+            .push(MailTransaction {
                 mail: env,
                 rcpts: Vec::new(),
                 message: None,
@@ -495,7 +495,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn current_transaction(&mut self, lineno: usize) -> Result<&mut Transaction, ParseError> {
+    fn current_transaction(&mut self, lineno: usize) -> Result<&mut MailTransaction, ParseError> {
         let path = self.path.to_path_buf();
         self.session_mut(lineno, "rcpt")?
             .transactions
@@ -547,7 +547,7 @@ impl<'a> Parser<'a> {
         &self,
         lineno: usize,
         args: &str,
-        expect: Option<Expect>,
+        expect: Option<Expectation>,
     ) -> Result<Connect, ParseError> {
         let mut words = args.split_whitespace();
         let Some(addr) = words.next() else {
@@ -627,7 +627,7 @@ impl<'a> Parser<'a> {
         lineno: usize,
         keyword: &str,
         rest: &str,
-    ) -> Result<Option<Expect>, ParseError> {
+    ) -> Result<Option<Expectation>, ParseError> {
         let (args, expect) = split_expect(rest);
         if !args.is_empty() {
             return Err(self.err(
@@ -642,7 +642,7 @@ impl<'a> Parser<'a> {
         &self,
         lineno: usize,
         expect: Option<&str>,
-    ) -> Result<Option<Expect>, ParseError> {
+    ) -> Result<Option<Expectation>, ParseError> {
         let Some(expect) = expect else {
             return Ok(None);
         };
@@ -712,7 +712,7 @@ impl<'a> Parser<'a> {
                 }
                 EomCheck::NoActions { line: lineno }
             }
-            _ => EomCheck::Verdict(parse_expect(expect, lineno).map_err(|m| self.err(lineno, m))?),
+            _ => EomCheck::Response(parse_expect(expect, lineno).map_err(|m| self.err(lineno, m))?),
         };
         Ok(check)
     }

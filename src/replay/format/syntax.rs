@@ -1,7 +1,7 @@
 //! The small grammar pieces of a directive line: words, `expect` clauses,
 //! addresses, expectations; and the RFC 5322 split for `message @FILE`.
 
-use super::model::{Expect, Header, Verdict};
+use super::model::{Expectation, Header, Response};
 
 /// Splits off the first whitespace-separated word.
 pub(super) fn split_word(s: &str) -> (&str, &str) {
@@ -82,7 +82,7 @@ pub(super) fn is_code(s: &str) -> bool {
 }
 
 /// Parses `VERDICT [CODE] [XCODE] [~ TEXT]` (the part after `expect`).
-pub(super) fn parse_expect(s: &str, line: usize) -> Result<Expect, String> {
+pub(super) fn parse_expect(s: &str, line: usize) -> Result<Expectation, String> {
     let (head, text) = split_tilde(s);
     let mut words = head.split_whitespace();
     let Some(v) = words.next() else {
@@ -90,13 +90,13 @@ pub(super) fn parse_expect(s: &str, line: usize) -> Result<Expect, String> {
             "'expect' needs a verdict (continue, accept, reject, tempfail, discard)".into(),
         );
     };
-    let Some(verdict) = Verdict::from_keyword(v) else {
+    let Some(response) = Response::from_keyword(v) else {
         return Err(format!(
             "unknown verdict '{v}' (continue, accept, reject, tempfail, discard)"
         ));
     };
-    let mut e = Expect {
-        verdict,
+    let mut e = Expectation {
+        response,
         code: None,
         xcode: None,
         text: text.map(str::to_string),
@@ -116,21 +116,21 @@ pub(super) fn parse_expect(s: &str, line: usize) -> Result<Expect, String> {
     if e.text.as_deref() == Some("") {
         return Err("'~' needs a text to look for".into());
     }
-    let class = match verdict {
-        Verdict::Reject => Some('5'),
-        Verdict::Tempfail => Some('4'),
+    let class = match response {
+        Response::Reject => Some('5'),
+        Response::Tempfail => Some('4'),
         _ => None,
     };
     match class {
         None if e.code.is_some() || e.xcode.is_some() || e.text.is_some() => {
             return Err(format!(
-                "a reply code or text only goes with reject or tempfail, not {verdict}"
+                "a reply code or text only goes with reject or tempfail, not {response}"
             ));
         }
         Some(c) => {
             for x in [&e.code, &e.xcode].into_iter().flatten() {
                 if !x.starts_with(c) {
-                    return Err(format!("{verdict} needs a {c}xx reply, got {x}"));
+                    return Err(format!("{response} needs a {c}xx reply, got {x}"));
                 }
             }
         }

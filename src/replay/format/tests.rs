@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use super::parse::base64_decode;
 use super::*;
 
-fn p(text: &str) -> Result<Vec<Session>, ParseError> {
+fn p(text: &str) -> Result<Vec<Script>, ParseError> {
     parse(text, Path::new("/nonexistent"))
 }
 
@@ -65,9 +65,9 @@ fn parses_every_construct() {
     assert_eq!(a.connect.name, "mail.example.com");
     assert_eq!(
         a.connect.expect,
-        Some(Expect {
+        Some(Expectation {
             line: 5,
-            ..Expect::verdict(Verdict::Continue)
+            ..Expectation::response(Response::Continue)
         })
     );
     let helo = a.helo.as_ref().unwrap();
@@ -80,8 +80,8 @@ fn parses_every_construct() {
     assert_eq!(t.rcpts.len(), 2);
     assert!(t.rcpts[0].expect.is_none());
     assert_eq!(
-        t.rcpts[1].expect.as_ref().unwrap().verdict,
-        Verdict::Continue
+        t.rcpts[1].expect.as_ref().unwrap().response,
+        Response::Continue
     );
     let m = t.message.as_ref().unwrap();
     assert_eq!(
@@ -108,9 +108,9 @@ fn parses_every_construct() {
                 addr: "bob@example.net".into(),
                 line: 23
             },
-            EomCheck::Verdict(Expect {
+            EomCheck::Response(Expectation {
                 line: 24,
-                ..Expect::verdict(Verdict::Accept)
+                ..Expectation::response(Response::Accept)
             }),
         ]
     );
@@ -125,13 +125,13 @@ fn parses_every_construct() {
     let e = b.connect.expect.as_ref().unwrap();
     assert_eq!(
         (
-            e.verdict,
+            e.response,
             e.code.as_deref(),
             e.xcode.as_deref(),
             e.text.as_deref()
         ),
         (
-            Verdict::Tempfail,
+            Response::Tempfail,
             Some("451"),
             Some("4.7.1"),
             Some("try later")
@@ -168,8 +168,8 @@ fn round_trip() {
 }
 
 /// Positions differ after writing (the writer adds data/eoh lines).
-fn strip_pos(mut v: Vec<Session>) -> Vec<Session> {
-    fn e(x: &mut Option<Expect>) {
+fn strip_pos(mut v: Vec<Script>) -> Vec<Script> {
+    fn e(x: &mut Option<Expectation>) {
         if let Some(x) = x {
             x.line = 0;
         }
@@ -203,7 +203,7 @@ fn strip_pos(mut v: Vec<Session>) -> Vec<Session> {
                 }
                 for c in &mut m.eom {
                     match c {
-                        EomCheck::Verdict(x) => x.line = 0,
+                        EomCheck::Response(x) => x.line = 0,
                         EomCheck::Header { line, .. }
                         | EomCheck::NoHeader { line, .. }
                         | EomCheck::DeleteHeader { line, .. }
@@ -220,7 +220,7 @@ fn strip_pos(mut v: Vec<Session>) -> Vec<Session> {
 
 #[test]
 fn capture_struct_round_trips_including_binary_body() {
-    let s = Session {
+    let s = Script {
         name: "captured 1".into(),
         macros: vec![
             Macro::new("j", "mx.example"),
@@ -236,7 +236,7 @@ fn capture_struct_round_trips_including_binary_body() {
             name: "client".into(),
             ..Helo::default()
         }),
-        transactions: vec![Transaction {
+        transactions: vec![MailTransaction {
             mail: Envelope::new("a@b"),
             rcpts: vec![Envelope::new("c@d")],
             message: Some(Message {
@@ -248,7 +248,7 @@ fn capture_struct_round_trips_including_binary_body() {
                 ..Message::default()
             }),
         }],
-        ..Session::default()
+        ..Script::default()
     };
     let text = write(std::slice::from_ref(&s));
     assert!(text.contains("body base64\n"), "{text}");
@@ -258,9 +258,9 @@ fn capture_struct_round_trips_including_binary_body() {
 
 #[test]
 fn inline_body_written_dot_stuffed() {
-    let s = Session {
+    let s = Script {
         name: "x".into(),
-        transactions: vec![Transaction {
+        transactions: vec![MailTransaction {
             mail: Envelope::new("a@b"),
             rcpts: vec![Envelope::new("c@d")],
             message: Some(Message {
@@ -268,7 +268,7 @@ fn inline_body_written_dot_stuffed() {
                 ..Message::default()
             }),
         }],
-        ..Session::default()
+        ..Script::default()
     };
     let text = write(std::slice::from_ref(&s));
     assert!(text.contains("body\n..hidden\n..\nend\n.\n"), "{text}");
@@ -484,7 +484,7 @@ fn writer_output_always_parses() {
             args: vec![rng.text()],
             ..Envelope::default()
         };
-        let s = Session {
+        let s = Script {
             name: rng.text(),
             macros: vec![Macro::new(rng.text(), rng.text())],
             connect: Connect {
@@ -497,7 +497,7 @@ fn writer_output_always_parses() {
                 name: rng.text(),
                 ..Helo::default()
             }),
-            transactions: vec![Transaction {
+            transactions: vec![MailTransaction {
                 mail: env(&mut rng),
                 rcpts: vec![env(&mut rng), env(&mut rng)],
                 message: Some(Message {
@@ -506,7 +506,7 @@ fn writer_output_always_parses() {
                     ..Message::default()
                 }),
             }],
-            ..Session::default()
+            ..Script::default()
         };
         let text = write(std::slice::from_ref(&s));
         let back = p(&text).unwrap_or_else(|e| panic!("{e}\n{s:?}\n{text}"));

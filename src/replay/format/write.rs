@@ -1,10 +1,10 @@
-//! The writer: [`Session`]s to session text that the parser reads back.
+//! The writer: [`Script`]s to session text that the parser reads back.
 
 use std::fmt::Write as _;
 
 use base64::Engine as _;
 
-use super::model::{Envelope, Expect, Macro, Message, Session};
+use super::model::{Envelope, Expectation, Macro, Message, Script};
 
 /// Writes sessions in the session file format; [`parse`](super::parse) reads the result
 /// back to equal sessions (apart from `file`/`line` positions).
@@ -12,7 +12,7 @@ use super::model::{Envelope, Expect, Macro, Message, Session};
 /// Bodies are written inline and dot-stuffed when they are UTF-8 made of
 /// CRLF-terminated lines (what Postfix sends); anything else is written as a
 /// `body base64` block so that replay sends exactly the captured bytes.
-pub fn write(sessions: &[Session]) -> String {
+pub fn write(sessions: &[Script]) -> String {
     let mut out = String::new();
     for (i, s) in sessions.iter().enumerate() {
         if i > 0 {
@@ -56,7 +56,7 @@ fn one_line(s: &str) -> String {
     s.replace(['\r', '\n'], " ").trim().to_string()
 }
 
-fn expect_suffix(e: &Option<Expect>) -> String {
+fn expect_suffix(e: &Option<Expectation>) -> String {
     match e {
         Some(e) => format!(" expect {e}"),
         None => String::new(),
@@ -72,7 +72,7 @@ fn write_envelope(out: &mut String, kw: &str, e: &Envelope) {
     let _ = writeln!(out, "{}", expect_suffix(&e.expect));
 }
 
-fn write_session(out: &mut String, s: &Session) {
+fn write_session(out: &mut String, s: &Script) {
     let name = one_line(&s.name);
     let name = if name.is_empty() {
         "unnamed"
@@ -161,7 +161,7 @@ fn write_message(out: &mut String, m: &Message) {
     }
 }
 
-fn write_body(out: &mut String, body: &[u8], expect: &Option<Expect>) {
+fn write_body(out: &mut String, body: &[u8], expect: &Option<Expectation>) {
     let inline = std::str::from_utf8(body).ok().filter(|text| {
         (text.is_empty() || text.ends_with("\r\n"))
             && text
