@@ -57,7 +57,7 @@ pub fn to_session_text(s: &Session) -> String {
 }
 
 /// The session as a replay script, as the MTA sent it.
-pub fn to_script(s: &Session) -> format::Session {
+pub fn to_script(s: &Session) -> format::Script {
     let mut macros: Vec<_> = s
         .macros
         .iter()
@@ -75,7 +75,7 @@ pub fn to_script(s: &Session) -> format::Session {
     let transactions = s
         .done
         .iter()
-        .map(|tx| format::Transaction {
+        .map(|tx| format::MailTransaction {
             mail: envelope(&tx.sender, &tx.mail_args),
             rcpts: tx
                 .rcpts
@@ -94,7 +94,7 @@ pub fn to_script(s: &Session) -> format::Session {
             }),
         })
         .collect();
-    format::Session {
+    format::Script {
         name: s.id.clone(),
         macros,
         connect: format::Connect {
@@ -116,6 +116,6 @@ pub fn to_script(s: &Session) -> format::Session {
             ..format::Helo::default()
         }),
         transactions,
-        ..format::Session::default()
+        ..format::Script::default()
     }
 }

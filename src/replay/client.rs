@@ -1,13 +1,13 @@
-//! The MTA side: replays one [`Session`] against a milter the way Postfix's
+//! The MTA side: replays one [`Script`] against a milter the way Postfix's
 //! smtpd would, on top of `indymilter-test`.
 //!
 //! What Postfix does and we copy (see DESIGN.md §5 and Postfix's milter8.c):
-//! stages the milter negotiated off are not sent; only requested macros are
-//! sent, and only those with a value; NOREPLY stages count as continue;
+//! phases the milter negotiated off are not sent; only requested macros are
+//! sent, and only those with a value; NOREPLY phases count as continue;
 //! Reject/Tempfail/Accept at connect or HELO end the milter's part in the
 //! connection; at MAIL they end the transaction; at RCPT they drop that
 //! recipient; with no recipient left there is no DATA; Accept or Discard at a
-//! message stage ends the message; a transaction that did not reach
+//! message phase ends the message; a transaction that did not reach
 //! end-of-message is followed by an abort.
 
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use indymilter_test::{EomAction, MacroStage, ProtoOpts, SocketInfo, Status, TestConnection};
 
-use super::format::{ClientAddr, EomCheck, Expect, Macro, Session, Verdict};
+use super::format::{ClientAddr, EomCheck, Expectation, Macro, Response, Script};
 
 /// Where the milter listens, in Postfix's `smtpd_milters` syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,9 +91,11 @@ impl Default for ClientOptions {
     }
 }
 
-/// A milter protocol stage (one per kind of MTA command).
+/// A point of the SMTP dialogue where the MTA consults the milter: one per
+/// kind of milter command, so it has header and body phases where the
+/// daemon's [`crate::session::Stage`] (what checks bind to) has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Stage {
+pub enum Phase {
     /// Connection information.
     Connect,
     /// HELO/EHLO.
@@ -114,90 +116,90 @@ pub enum Stage {
     Eom,
 }
 
-impl Stage {
-    /// All stages in protocol order.
-    pub const ALL: [Stage; 9] = [
-        Stage::Connect,
-        Stage::Helo,
-        Stage::Mail,
-        Stage::Rcpt,
-        Stage::Data,
-        Stage::Header,
-        Stage::Eoh,
-        Stage::Body,
-        Stage::Eom,
+impl Phase {
+    /// All phases in protocol order.
+    pub const ALL: [Phase; 9] = [
+        Phase::Connect,
+        Phase::Helo,
+        Phase::Mail,
+        Phase::Rcpt,
+        Phase::Data,
+        Phase::Header,
+        Phase::Eoh,
+        Phase::Body,
+        Phase::Eom,
     ];
 
     /// Lower-case name, as in session files.
     pub fn as_str(self) -> &'static str {
         match self {
-            Stage::Connect => "connect",
-            Stage::Helo => "helo",
-            Stage::Mail => "mail",
-            Stage::Rcpt => "rcpt",
-            Stage::Data => "data",
-            Stage::Header => "header",
-            Stage::Eoh => "eoh",
-            Stage::Body => "body",
-            Stage::Eom => "eom",
+            Phase::Connect => "connect",
+            Phase::Helo => "helo",
+            Phase::Mail => "mail",
+            Phase::Rcpt => "rcpt",
+            Phase::Data => "data",
+            Phase::Header => "header",
+            Phase::Eoh => "eoh",
+            Phase::Body => "body",
+            Phase::Eom => "eom",
         }
     }
 
-    /// The protocol option that switches this stage off.
+    /// The protocol option that switches this phase off.
     fn off_flag(self) -> ProtoOpts {
         match self {
-            Stage::Connect => ProtoOpts::NO_CONNECT,
-            Stage::Helo => ProtoOpts::NO_HELO,
-            Stage::Mail => ProtoOpts::NO_MAIL,
-            Stage::Rcpt => ProtoOpts::NO_RCPT,
-            Stage::Data => ProtoOpts::NO_DATA,
-            Stage::Header => ProtoOpts::NO_HEADER,
-            Stage::Eoh => ProtoOpts::NO_EOH,
-            Stage::Body => ProtoOpts::NO_BODY,
+            Phase::Connect => ProtoOpts::NO_CONNECT,
+            Phase::Helo => ProtoOpts::NO_HELO,
+            Phase::Mail => ProtoOpts::NO_MAIL,
+            Phase::Rcpt => ProtoOpts::NO_RCPT,
+            Phase::Data => ProtoOpts::NO_DATA,
+            Phase::Header => ProtoOpts::NO_HEADER,
+            Phase::Eoh => ProtoOpts::NO_EOH,
+            Phase::Body => ProtoOpts::NO_BODY,
             // End-of-message cannot be negotiated off.
-            Stage::Eom => ProtoOpts::empty(),
+            Phase::Eom => ProtoOpts::empty(),
         }
     }
 
     fn macro_stage(self) -> Option<MacroStage> {
         Some(match self {
-            Stage::Connect => MacroStage::Connect,
-            Stage::Helo => MacroStage::Helo,
-            Stage::Mail => MacroStage::Mail,
-            Stage::Rcpt => MacroStage::Rcpt,
-            Stage::Data => MacroStage::Data,
-            Stage::Eoh => MacroStage::Eoh,
-            Stage::Eom => MacroStage::Eom,
-            Stage::Header | Stage::Body => return None,
+            Phase::Connect => MacroStage::Connect,
+            Phase::Helo => MacroStage::Helo,
+            Phase::Mail => MacroStage::Mail,
+            Phase::Rcpt => MacroStage::Rcpt,
+            Phase::Data => MacroStage::Data,
+            Phase::Eoh => MacroStage::Eoh,
+            Phase::Eom => MacroStage::Eom,
+            Phase::Header | Phase::Body => return None,
         })
     }
 }
 
-impl fmt::Display for Stage {
+impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// What became of one stage.
+/// What became of one phase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The milter answered (a NOREPLY stage counts as [`Verdict::Continue`]).
-    Verdict(Verdict),
+    /// The milter answered (a NOREPLY phase counts as [`Response::Continue`]).
+    Response(Response),
     /// The milter answered SKIP to a body chunk (counts as continue).
     Skip,
     /// Negotiated off by the milter: Postfix does not send it (counts as continue).
     Off,
-    /// Not sent, and why (an earlier verdict, a connection error…).
+    /// Not sent, and why (an earlier response, a connection error…).
     NotSent(String),
 }
 
 impl Outcome {
-    /// The verdict this outcome amounts to, if the stage was handled at all.
-    pub fn effective_verdict(&self) -> Option<Verdict> {
+    /// The response this outcome amounts to, if the phase was handled at all.
+    pub fn effective_response(&self) -> Option<Response> {
         match self {
-            Outcome::Verdict(v) => Some(*v),
-            Outcome::Skip | Outcome::Off => Some(Verdict::Continue),
+            Outcome::Response(v) => Some(*v),
+            Outcome::Skip | Outcome::Off => Some(Response::Continue),
             Outcome::NotSent(_) => None,
         }
     }
@@ -206,7 +208,7 @@ impl Outcome {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Verdict(v) => write!(f, "{v}"),
+            Outcome::Response(v) => write!(f, "{v}"),
             Outcome::Skip => f.write_str("skip"),
             Outcome::Off => f.write_str("off (not negotiated)"),
             Outcome::NotSent(why) => write!(f, "not sent ({why})"),
@@ -214,9 +216,10 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// A custom SMTP reply from the milter.
+/// A custom SMTP reply set by the milter, as the MTA received it (the daemon
+/// builds the replies it sends as [`crate::verdict::Reply`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub struct SmtpReply {
     /// `550`.
     pub code: String,
     /// `5.7.1`, if present.
@@ -225,9 +228,9 @@ pub struct Reply {
     pub text: String,
 }
 
-impl Reply {
+impl SmtpReply {
     /// Parses `550 5.7.1 text` or a multi-line `550-5.7.1 a\r\n550 5.7.1 b`.
-    pub fn parse(raw: &str) -> Reply {
+    pub fn parse(raw: &str) -> SmtpReply {
         let mut code = String::new();
         let mut xcode = None;
         let mut texts = Vec::new();
@@ -253,7 +256,7 @@ impl Reply {
                 texts.push(rest.to_string());
             }
         }
-        Reply {
+        SmtpReply {
             code,
             xcode,
             text: texts.join(" "),
@@ -261,7 +264,7 @@ impl Reply {
     }
 }
 
-impl fmt::Display for Reply {
+impl fmt::Display for SmtpReply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.code)?;
         if let Some(x) = &self.xcode {
@@ -402,12 +405,13 @@ impl fmt::Display for Action {
     }
 }
 
-/// The result of one stage (or, with `summary`, of all headers or all body
-/// chunks of a message, which is what `headers expect`/`body expect` check).
+/// One step of a replay: one command to the milter (sent or not), or, with
+/// `summary`, all headers or all body chunks of a message, which is what
+/// `headers expect`/`body expect` check.
 #[derive(Debug, Clone)]
-pub struct StageResult {
-    /// Stage.
-    pub stage: Stage,
+pub struct StepResult {
+    /// The phase of the command.
+    pub phase: Phase,
     /// True for the per-message header/body summary rows.
     pub summary: bool,
     /// What was sent, for the report (`<bob@example.net>`, `Subject`, …).
@@ -417,21 +421,21 @@ pub struct StageResult {
     /// What happened.
     pub outcome: Outcome,
     /// The custom reply, if the milter set one.
-    pub reply: Option<Reply>,
+    pub reply: Option<SmtpReply>,
     /// End-of-message actions.
     pub actions: Vec<Action>,
     /// Time from sending the command to its final reply (zero if not sent).
     pub elapsed: Duration,
-    /// The verdict expectation on this stage.
-    pub expect: Option<Expect>,
+    /// The response expectation on this phase.
+    pub expect: Option<Expectation>,
     /// The `eom expect …` checks (end-of-message only).
     pub eom_checks: Vec<EomCheck>,
 }
 
-impl StageResult {
-    fn new(stage: Stage, arg: impl Into<String>, line: usize, expect: Option<Expect>) -> Self {
-        StageResult {
-            stage,
+impl StepResult {
+    fn new(phase: Phase, arg: impl Into<String>, line: usize, expect: Option<Expectation>) -> Self {
+        StepResult {
+            phase,
             summary: false,
             arg: arg.into(),
             line,
@@ -446,34 +450,34 @@ impl StageResult {
 
     /// How the report names this row: `rcpt <x@y>`, `headers (3)`, `eom`.
     pub fn label(&self) -> String {
-        let stage = match (self.summary, self.stage) {
-            (true, Stage::Header) => "headers",
+        let phase = match (self.summary, self.phase) {
+            (true, Phase::Header) => "headers",
             (_, st) => st.as_str(),
         };
         if self.arg.is_empty() {
-            stage.to_string()
+            phase.to_string()
         } else {
-            format!("{stage} {}", self.arg)
+            format!("{phase} {}", self.arg)
         }
     }
 
     /// True if the command went to the milter (so its latency is meaningful).
     pub fn was_sent(&self) -> bool {
-        !self.summary && matches!(self.outcome, Outcome::Verdict(_) | Outcome::Skip)
+        !self.summary && matches!(self.outcome, Outcome::Response(_) | Outcome::Skip)
     }
 }
 
 /// The result of replaying one session.
 #[derive(Debug, Clone)]
-pub struct SessionResult {
-    /// Session name.
+pub struct ScriptResult {
+    /// Session name (from its `session` line).
     pub name: String,
     /// Session file and line, for the report.
     pub file: PathBuf,
     /// Line of `session`.
     pub line: usize,
-    /// Stage results in order.
-    pub stages: Vec<StageResult>,
+    /// Step results in order.
+    pub steps: Vec<StepResult>,
     /// A connection or protocol error that cut the session short.
     pub error: Option<String>,
     /// Whole session including connecting and negotiation.
@@ -518,14 +522,14 @@ async fn exec(conn: &mut TestConnection, cmd: Cmd) -> Result<(Status, Vec<EomAct
 const CHUNK: usize = 65535;
 
 /// Replays one session against the milter at `spec`. Never panics and never
-/// fails: connection trouble ends up in [`SessionResult::error`]. `seq`
+/// fails: connection trouble ends up in [`ScriptResult::error`]. `seq`
 /// makes the generated queue ids differ between sessions.
 pub async fn replay(
     spec: &SocketSpec,
-    session: &Session,
+    script: &Script,
     opts: &ClientOptions,
     seq: u64,
-) -> SessionResult {
+) -> ScriptResult {
     let start = Instant::now();
     let builder = TestConnection::configure()
         .protocol_version(6)
@@ -542,13 +546,13 @@ pub async fn replay(
         opts: ProtoOpts::empty(),
         requested: HashMap::new(),
         overrides: HashMap::new(),
-        session,
+        script,
         conn_stop: None,
         msg_stop: None,
         msg_rejected: false,
         error: None,
         broken: false,
-        stages: Vec::new(),
+        steps: Vec::new(),
         mail_addr: None,
         rcpt_addr: None,
         queue_id: None,
@@ -561,14 +565,14 @@ pub async fn replay(
             r.requested = c
                 .requested_macros()
                 .iter()
-                .map(|(stage, names)| {
+                .map(|(phase, names)| {
                     let names = names
                         .to_string_lossy()
                         .split([' ', ',', '\t', '\r', '\n'])
                         .filter(|n| !n.is_empty())
                         .map(str::to_string)
                         .collect();
-                    (*stage, names)
+                    (*phase, names)
                 })
                 .collect();
             r.conn = Some(c);
@@ -588,11 +592,11 @@ pub async fn replay(
             }
         }
     }
-    SessionResult {
-        name: session.name.clone(),
-        file: session.file.clone(),
-        line: session.line,
-        stages: r.stages,
+    ScriptResult {
+        name: script.name.clone(),
+        file: script.file.clone(),
+        line: script.line,
+        steps: r.steps,
         error: r.error,
         elapsed: start.elapsed(),
     }
@@ -604,7 +608,7 @@ struct Replayer<'a> {
     requested: HashMap<MacroStage, Vec<String>>,
     /// Values from `macro` lines, keyed by name without braces.
     overrides: HashMap<String, String>,
-    session: &'a Session,
+    script: &'a Script,
     /// Why nothing more goes to the milter on this connection.
     conn_stop: Option<String>,
     /// Why nothing more goes to the milter for this message.
@@ -615,7 +619,7 @@ struct Replayer<'a> {
     error: Option<String>,
     /// An I/O or protocol error happened: do not even send QUIT.
     broken: bool,
-    stages: Vec<StageResult>,
+    steps: Vec<StepResult>,
     mail_addr: Option<String>,
     rcpt_addr: Option<String>,
     queue_id: Option<String>,
@@ -647,7 +651,7 @@ impl Replayer<'_> {
         if let Some(v) = self.overrides.get(name) {
             return Some(v.clone());
         }
-        let c = &self.session.connect;
+        let c = &self.script.connect;
         let addr = match c.addr {
             ClientAddr::Ip(ip) => ip.to_string(),
             ClientAddr::Unknown => "unknown".to_string(),
@@ -699,25 +703,25 @@ impl Replayer<'_> {
     /// records and returns the result index.
     async fn command(
         &mut self,
-        stage: Stage,
+        phase: Phase,
         arg: String,
         line: usize,
-        expect: Option<Expect>,
+        expect: Option<Expectation>,
         cmd: Cmd,
     ) -> usize {
-        let mut res = StageResult::new(stage, arg, line, expect);
-        let idx = self.stages.len();
+        let mut res = StepResult::new(phase, arg, line, expect);
+        let idx = self.steps.len();
         if let Some(why) = self.stop_reason() {
             res.outcome = Outcome::NotSent(why);
-            self.stages.push(res);
+            self.steps.push(res);
             return idx;
         }
-        if !stage.off_flag().is_empty() && self.opts.contains(stage.off_flag()) {
+        if !phase.off_flag().is_empty() && self.opts.contains(phase.off_flag()) {
             res.outcome = Outcome::Off;
-            self.stages.push(res);
+            self.steps.push(res);
             return idx;
         }
-        let macros: Vec<(String, String)> = stage
+        let macros: Vec<(String, String)> = phase
             .macro_stage()
             .and_then(|ms| self.requested.get(&ms))
             .map(|names| {
@@ -729,12 +733,12 @@ impl Replayer<'_> {
             .unwrap_or_default();
         let Some(conn) = self.conn.as_mut() else {
             res.outcome = Outcome::NotSent("no connection".into());
-            self.stages.push(res);
+            self.steps.push(res);
             return idx;
         };
         let t0 = Instant::now();
         let mut result = Ok(());
-        if let (false, Some(ms)) = (macros.is_empty(), stage.macro_stage()) {
+        if let (false, Some(ms)) = (macros.is_empty(), phase.macro_stage()) {
             result = conn.macros(ms, macros).await.map_err(|e| e.to_string());
         }
         let result = match result {
@@ -746,18 +750,18 @@ impl Replayer<'_> {
             Ok((status, actions)) => {
                 let (outcome, reply) = match status {
                     Status::Continue | Status::Noreply => {
-                        (Outcome::Verdict(Verdict::Continue), None)
+                        (Outcome::Response(Response::Continue), None)
                     }
-                    Status::Accept => (Outcome::Verdict(Verdict::Accept), None),
-                    Status::Discard => (Outcome::Verdict(Verdict::Discard), None),
+                    Status::Accept => (Outcome::Response(Response::Accept), None),
+                    Status::Discard => (Outcome::Response(Response::Discard), None),
                     Status::Skip => (Outcome::Skip, None),
                     Status::Reject { message } => (
-                        Outcome::Verdict(Verdict::Reject),
-                        message.map(|m| Reply::parse(&m.to_string_lossy())),
+                        Outcome::Response(Response::Reject),
+                        message.map(|m| SmtpReply::parse(&m.to_string_lossy())),
                     ),
                     Status::Tempfail { message } => (
-                        Outcome::Verdict(Verdict::Tempfail),
-                        message.map(|m| Reply::parse(&m.to_string_lossy())),
+                        Outcome::Response(Response::Tempfail),
+                        message.map(|m| SmtpReply::parse(&m.to_string_lossy())),
                     ),
                 };
                 res.outcome = outcome;
@@ -766,9 +770,9 @@ impl Replayer<'_> {
             }
             Err(e) => {
                 let what = if res.arg.is_empty() {
-                    stage.to_string()
+                    phase.to_string()
                 } else {
-                    format!("{stage} {}", res.arg)
+                    format!("{phase} {}", res.arg)
                 };
                 self.error.get_or_insert_with(|| format!("{what}: {e}"));
                 res.outcome = Outcome::NotSent("connection error".into());
@@ -776,19 +780,19 @@ impl Replayer<'_> {
                 self.broken = true;
             }
         }
-        self.stages.push(res);
+        self.steps.push(res);
         idx
     }
 
-    fn verdict(&self, idx: usize) -> Option<Verdict> {
-        match &self.stages[idx].outcome {
-            Outcome::Verdict(v) => Some(*v),
+    fn response(&self, idx: usize) -> Option<Response> {
+        match &self.steps[idx].outcome {
+            Outcome::Response(v) => Some(*v),
             _ => None,
         }
     }
 
     async fn run(&mut self) {
-        let s = self.session;
+        let s = self.script;
         self.set_macros(&s.macros);
         let c = &s.connect;
         let info = match c.addr {
@@ -798,19 +802,19 @@ impl Replayer<'_> {
         let arg = format!("{} {}", c.addr, c.name);
         let i = self
             .command(
-                Stage::Connect,
+                Phase::Connect,
                 arg,
                 c.line,
                 c.expect.clone(),
                 Cmd::Connect(c.name.clone(), info),
             )
             .await;
-        match self.verdict(i) {
-            Some(Verdict::Reject | Verdict::Tempfail) => {
+        match self.response(i) {
+            Some(Response::Reject | Response::Tempfail) => {
                 self.conn_stop = Some("connection rejected at connect".into())
             }
-            Some(Verdict::Accept) => self.conn_stop = Some("milter accepted connection".into()),
-            Some(Verdict::Discard) => {
+            Some(Response::Accept) => self.conn_stop = Some("milter accepted connection".into()),
+            Some(Response::Discard) => {
                 self.conn_stop = Some("discard at connect (not allowed by Postfix)".into())
             }
             _ => {}
@@ -820,22 +824,22 @@ impl Replayer<'_> {
             self.set_macros(&h.macros);
             let i = self
                 .command(
-                    Stage::Helo,
+                    Phase::Helo,
                     h.name.clone(),
                     h.line,
                     h.expect.clone(),
                     Cmd::Helo(h.name.clone()),
                 )
                 .await;
-            match self.verdict(i) {
-                Some(Verdict::Reject | Verdict::Tempfail) => {
+            match self.response(i) {
+                Some(Response::Reject | Response::Tempfail) => {
                     self.conn_stop.get_or_insert("rejected at HELO".into());
                 }
-                Some(Verdict::Accept) => {
+                Some(Response::Accept) => {
                     self.conn_stop
                         .get_or_insert("milter accepted connection".into());
                 }
-                Some(Verdict::Discard) => {
+                Some(Response::Discard) => {
                     self.conn_stop
                         .get_or_insert("discard at HELO (not allowed by Postfix)".into());
                 }
@@ -848,7 +852,7 @@ impl Replayer<'_> {
         }
     }
 
-    async fn transaction(&mut self, t: &super::format::Transaction) {
+    async fn transaction(&mut self, t: &super::format::MailTransaction) {
         self.msg_stop = None;
         self.msg_rejected = false;
         self.tx_index += 1;
@@ -860,14 +864,14 @@ impl Replayer<'_> {
         args.extend(t.mail.args.iter().cloned());
         let i = self
             .command(
-                Stage::Mail,
+                Phase::Mail,
                 args.join(" "),
                 t.mail.line,
                 t.mail.expect.clone(),
                 Cmd::Mail(args),
             )
             .await;
-        self.after_message_verdict(i, "MAIL");
+        self.after_message_response(i, "MAIL");
 
         let mut accepted = 0usize;
         for r in &t.rcpts {
@@ -878,21 +882,21 @@ impl Replayer<'_> {
             args.extend(r.args.iter().cloned());
             let i = self
                 .command(
-                    Stage::Rcpt,
+                    Phase::Rcpt,
                     args.join(" "),
                     r.line,
                     r.expect.clone(),
                     Cmd::Rcpt(args),
                 )
                 .await;
-            match self.stages[i].outcome.effective_verdict() {
-                Some(Verdict::Continue) => accepted += 1,
-                Some(Verdict::Accept | Verdict::Discard) => {
+            match self.steps[i].outcome.effective_response() {
+                Some(Response::Continue) => accepted += 1,
+                Some(Response::Accept | Response::Discard) => {
                     accepted += 1;
-                    self.after_message_verdict(i, "RCPT");
+                    self.after_message_response(i, "RCPT");
                 }
                 // A rejected recipient is just not added.
-                Some(Verdict::Reject | Verdict::Tempfail) => {}
+                Some(Response::Reject | Response::Tempfail) => {}
                 // Not sent because the milter is done with this message or
                 // connection: Postfix still accepts the recipient.
                 None if !self.msg_rejected
@@ -921,17 +925,17 @@ impl Replayer<'_> {
             self.set_macros(&m.macros);
             let i = self
                 .command(
-                    Stage::Data,
+                    Phase::Data,
                     String::new(),
                     m.line,
                     m.data_expect.clone(),
                     Cmd::Data,
                 )
                 .await;
-            self.after_message_verdict(i, "DATA");
+            self.after_message_response(i, "DATA");
 
             // Headers: one result per header, plus a summary for `headers expect`.
-            let first = self.stages.len();
+            let first = self.steps.len();
             for h in &m.headers {
                 let value = if self.opts.contains(ProtoOpts::LEADING_SPACE) {
                     h.value.clone()
@@ -941,17 +945,17 @@ impl Replayer<'_> {
                 };
                 let i = self
                     .command(
-                        Stage::Header,
+                        Phase::Header,
                         h.name.clone(),
                         h.line,
                         None,
                         Cmd::Header(h.name.clone(), value),
                     )
                     .await;
-                self.after_message_verdict(i, "header");
+                self.after_message_response(i, "header");
             }
             self.summary(
-                Stage::Header,
+                Phase::Header,
                 first,
                 format!("({})", m.headers.len()),
                 m.line,
@@ -960,16 +964,16 @@ impl Replayer<'_> {
 
             let i = self
                 .command(
-                    Stage::Eoh,
+                    Phase::Eoh,
                     String::new(),
                     m.line,
                     m.eoh_expect.clone(),
                     Cmd::Eoh,
                 )
                 .await;
-            self.after_message_verdict(i, "end of headers");
+            self.after_message_response(i, "end of headers");
 
-            let first = self.stages.len();
+            let first = self.steps.len();
             let mut skipped = false;
             for chunk in m.body.chunks(CHUNK) {
                 if skipped {
@@ -977,18 +981,18 @@ impl Replayer<'_> {
                 }
                 let i = self
                     .command(
-                        Stage::Body,
+                        Phase::Body,
                         format!("{} bytes", chunk.len()),
                         m.line,
                         None,
                         Cmd::Body(Bytes::copy_from_slice(chunk)),
                     )
                     .await;
-                skipped = self.stages[i].outcome == Outcome::Skip;
-                self.after_message_verdict(i, "body");
+                skipped = self.steps[i].outcome == Outcome::Skip;
+                self.after_message_response(i, "body");
             }
             self.summary(
-                Stage::Body,
+                Phase::Body,
                 first,
                 format!("({} bytes)", m.body.len()),
                 m.line,
@@ -996,14 +1000,14 @@ impl Replayer<'_> {
             );
 
             let res_idx = self
-                .command(Stage::Eom, String::new(), m.line, None, Cmd::Eom)
+                .command(Phase::Eom, String::new(), m.line, None, Cmd::Eom)
                 .await;
-            if matches!(self.stages[res_idx].outcome, Outcome::Verdict(_)) {
+            if matches!(self.steps[res_idx].outcome, Outcome::Response(_)) {
                 reached_eom = true;
             }
-            // The verdict expectation and action checks all live on eom.
+            // The response expectation and action checks all live on eom.
             let eom_line = m.eom.first().map_or(m.line, EomCheck::line);
-            let r = &mut self.stages[res_idx];
+            let r = &mut self.steps[res_idx];
             r.line = eom_line;
             r.eom_checks = m.eom.clone();
         }
@@ -1019,16 +1023,19 @@ impl Replayer<'_> {
         self.msg_stop = None;
     }
 
-    /// Applies Postfix's reaction to a message-stage verdict.
-    fn after_message_verdict(&mut self, idx: usize, what: &str) {
-        let why = match self.verdict(idx) {
-            Some(Verdict::Reject) => format!("rejected at {what}"),
-            Some(Verdict::Tempfail) => format!("tempfailed at {what}"),
-            Some(Verdict::Accept) => format!("milter accepted the message at {what}"),
-            Some(Verdict::Discard) => format!("message discarded at {what}"),
+    /// Applies Postfix's reaction to a message-phase response.
+    fn after_message_response(&mut self, idx: usize, what: &str) {
+        let why = match self.response(idx) {
+            Some(Response::Reject) => format!("rejected at {what}"),
+            Some(Response::Tempfail) => format!("tempfailed at {what}"),
+            Some(Response::Accept) => format!("milter accepted the message at {what}"),
+            Some(Response::Discard) => format!("message discarded at {what}"),
             _ => return,
         };
-        let rejected = matches!(self.verdict(idx), Some(Verdict::Reject | Verdict::Tempfail));
+        let rejected = matches!(
+            self.response(idx),
+            Some(Response::Reject | Response::Tempfail)
+        );
         // RCPT reject/tempfail only drops that recipient.
         if what == "RCPT" && rejected {
             return;
@@ -1040,16 +1047,16 @@ impl Replayer<'_> {
     /// Adds the summary row over the per-command rows from `first` on.
     fn summary(
         &mut self,
-        stage: Stage,
+        phase: Phase,
         first: usize,
         arg: String,
         line: usize,
-        expect: Option<Expect>,
+        expect: Option<Expectation>,
     ) {
-        let rows = &self.stages[first..];
+        let rows = &self.steps[first..];
         let outcome = if let Some(r) = rows
             .iter()
-            .find(|r| !matches!(r.outcome.effective_verdict(), Some(Verdict::Continue)))
+            .find(|r| !matches!(r.outcome.effective_response(), Some(Response::Continue)))
         {
             r.outcome.clone()
         } else if rows.is_empty() {
@@ -1057,25 +1064,25 @@ impl Replayer<'_> {
             // would have said is continue, unless the message was stopped.
             match self.stop_reason() {
                 Some(why) => Outcome::NotSent(why),
-                None if !stage.off_flag().is_empty() && self.opts.contains(stage.off_flag()) => {
+                None if !phase.off_flag().is_empty() && self.opts.contains(phase.off_flag()) => {
                     Outcome::Off
                 }
-                None => Outcome::Verdict(Verdict::Continue),
+                None => Outcome::Response(Response::Continue),
             }
         } else if rows.iter().all(|r| r.outcome == Outcome::Off) {
             Outcome::Off
         } else {
-            Outcome::Verdict(Verdict::Continue)
+            Outcome::Response(Response::Continue)
         };
         let reply = rows.iter().find_map(|r| r.reply.clone());
         let elapsed = rows.iter().map(|r| r.elapsed).sum();
         let line = expect.as_ref().map_or(line, |e| e.line);
-        let mut res = StageResult::new(stage, arg, line, expect);
+        let mut res = StepResult::new(phase, arg, line, expect);
         res.summary = true;
         res.outcome = outcome;
         res.reply = reply;
         res.elapsed = elapsed;
-        self.stages.push(res);
+        self.steps.push(res);
     }
 }
 
@@ -1126,20 +1133,20 @@ mod tests {
 
     #[test]
     fn reply_parsing() {
-        let r = Reply::parse("550 5.7.1 go away");
+        let r = SmtpReply::parse("550 5.7.1 go away");
         assert_eq!(
             (r.code.as_str(), r.xcode.as_deref(), r.text.as_str()),
             ("550", Some("5.7.1"), "go away")
         );
-        let r = Reply::parse("451-4.7.1 first\r\n451 4.7.1 second");
+        let r = SmtpReply::parse("451-4.7.1 first\r\n451 4.7.1 second");
         assert_eq!(
             (r.code.as_str(), r.xcode.as_deref(), r.text.as_str()),
             ("451", Some("4.7.1"), "first second")
         );
-        let r = Reply::parse("550 no enhanced code");
+        let r = SmtpReply::parse("550 no enhanced code");
         assert_eq!((r.xcode, r.text.as_str()), (None, "no enhanced code"));
-        let _ = Reply::parse("5");
-        let _ = Reply::parse("");
+        let _ = SmtpReply::parse("5");
+        let _ = SmtpReply::parse("");
     }
 
     #[test]

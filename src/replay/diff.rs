@@ -2,14 +2,14 @@
 
 use std::fmt::Write as _;
 
-use super::client::{SessionResult, Stage};
-use super::run::stage_signature;
+use super::client::{Phase, ScriptResult};
+use super::run::step_signature;
 
-/// One stage whose verdict differs between the two runs.
+/// One phase whose response differs between the two runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StageDiff {
+pub struct StepDiff {
     /// `rcpt <x@y>` etc.
-    pub stage: String,
+    pub phase: String,
     /// What run A saw.
     pub a: String,
     /// What run B saw.
@@ -18,63 +18,63 @@ pub struct StageDiff {
 
 /// A session with differences.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionDiff {
-    /// Session name.
+pub struct ScriptDiff {
+    /// Session name (from its `session` line).
     pub name: String,
-    /// The differing stages.
-    pub stages: Vec<StageDiff>,
+    /// The differing phases.
+    pub steps: Vec<StepDiff>,
 }
 
 /// Compares results of the same sessions replayed twice. Header and body
 /// commands are compared through their per-message summary rows.
-pub fn compare(a: &[SessionResult], b: &[SessionResult]) -> Vec<SessionDiff> {
+pub fn compare(a: &[ScriptResult], b: &[ScriptResult]) -> Vec<ScriptDiff> {
     let mut out = Vec::new();
     for (ra, rb) in a.iter().zip(b) {
-        let rows = |r: &SessionResult| {
-            r.stages
+        let rows = |r: &ScriptResult| {
+            r.steps
                 .iter()
-                .filter(|s| s.summary || !matches!(s.stage, Stage::Header | Stage::Body))
-                .map(|s| (s.label(), stage_signature(s)))
+                .filter(|s| s.summary || !matches!(s.phase, Phase::Header | Phase::Body))
+                .map(|s| (s.label(), step_signature(s)))
                 .collect::<Vec<_>>()
         };
         let (xa, xb) = (rows(ra), rows(rb));
-        let mut stages = Vec::new();
+        let mut steps = Vec::new();
         for i in 0..xa.len().max(xb.len()) {
             let none = || ("-".to_string(), "missing".to_string());
             let (wa, sa) = xa.get(i).cloned().unwrap_or_else(none);
             let (wb, sb) = xb.get(i).cloned().unwrap_or_else(none);
             if sa != sb || wa != wb {
-                let stage = if wa == wb { wa } else { format!("{wa} / {wb}") };
-                stages.push(StageDiff {
-                    stage,
+                let phase = if wa == wb { wa } else { format!("{wa} / {wb}") };
+                steps.push(StepDiff {
+                    phase,
                     a: sa,
                     b: sb,
                 });
             }
         }
         if ra.error != rb.error {
-            stages.push(StageDiff {
-                stage: "error".into(),
+            steps.push(StepDiff {
+                phase: "error".into(),
                 a: ra.error.clone().unwrap_or_else(|| "none".into()),
                 b: rb.error.clone().unwrap_or_else(|| "none".into()),
             });
         }
-        if !stages.is_empty() {
-            out.push(SessionDiff {
+        if !steps.is_empty() {
+            out.push(ScriptDiff {
                 name: ra.name.clone(),
-                stages,
+                steps,
             });
         }
     }
     out
 }
 
-/// The diff report: one line per differing stage, then a summary.
-pub fn render(diffs: &[SessionDiff], total: usize) -> String {
+/// The diff report: one line per differing phase, then a summary.
+pub fn render(diffs: &[ScriptDiff], total: usize) -> String {
     let mut out = String::new();
     for d in diffs {
-        for s in &d.stages {
-            let _ = writeln!(out, "DIFF {}  {}: A {} | B {}", d.name, s.stage, s.a, s.b);
+        for s in &d.steps {
+            let _ = writeln!(out, "DIFF {}  {}: A {} | B {}", d.name, s.phase, s.a, s.b);
         }
     }
     let _ = writeln!(out, "{total} sessions, {} differ", diffs.len());
@@ -84,18 +84,18 @@ pub fn render(diffs: &[SessionDiff], total: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::client::{Outcome, Reply, StageResult};
-    use crate::replay::format::Verdict;
+    use crate::replay::client::{Outcome, SmtpReply, StepResult};
+    use crate::replay::format::Response;
     use std::time::Duration;
 
-    fn stage(stage: Stage, arg: &str, outcome: Outcome, reply: Option<&str>) -> StageResult {
-        StageResult {
-            stage,
+    fn phase(phase: Phase, arg: &str, outcome: Outcome, reply: Option<&str>) -> StepResult {
+        StepResult {
+            phase,
             summary: false,
             arg: arg.into(),
             line: 0,
             outcome,
-            reply: reply.map(Reply::parse),
+            reply: reply.map(SmtpReply::parse),
             actions: Vec::new(),
             elapsed: Duration::ZERO,
             expect: None,
@@ -103,12 +103,12 @@ mod tests {
         }
     }
 
-    fn session(name: &str, stages: Vec<StageResult>) -> SessionResult {
-        SessionResult {
+    fn session(name: &str, steps: Vec<StepResult>) -> ScriptResult {
+        ScriptResult {
             name: name.into(),
             file: "x".into(),
             line: 1,
-            stages,
+            steps,
             error: None,
             elapsed: Duration::ZERO,
         }
@@ -116,36 +116,36 @@ mod tests {
 
     #[test]
     fn finds_differing_stages_only() {
-        let cont = Outcome::Verdict(Verdict::Continue);
+        let cont = Outcome::Response(Response::Continue);
         let a = vec![
             session(
                 "same",
-                vec![stage(Stage::Connect, "1.2.3.4", cont.clone(), None)],
+                vec![phase(Phase::Connect, "1.2.3.4", cont.clone(), None)],
             ),
             session(
                 "changed",
                 vec![
-                    stage(Stage::Connect, "1.2.3.4", cont.clone(), None),
-                    stage(
-                        Stage::Rcpt,
+                    phase(Phase::Connect, "1.2.3.4", cont.clone(), None),
+                    phase(
+                        Phase::Rcpt,
                         "<x@y>",
-                        Outcome::Verdict(Verdict::Reject),
+                        Outcome::Response(Response::Reject),
                         Some("550 5.7.1 no"),
                     ),
                 ],
             ),
         ];
         let mut b = a.clone();
-        b[1].stages[1] = stage(Stage::Rcpt, "<x@y>", cont.clone(), None);
-        // A negotiated-off stage is the same as continue.
-        b[0].stages[0].outcome = Outcome::Off;
+        b[1].steps[1] = phase(Phase::Rcpt, "<x@y>", cont.clone(), None);
+        // A negotiated-off phase is the same as continue.
+        b[0].steps[0].outcome = Outcome::Off;
         let d = compare(&a, &b);
         assert_eq!(
             d,
-            vec![SessionDiff {
+            vec![ScriptDiff {
                 name: "changed".into(),
-                stages: vec![StageDiff {
-                    stage: "rcpt <x@y>".into(),
+                steps: vec![StepDiff {
+                    phase: "rcpt <x@y>".into(),
                     a: "reject 550 5.7.1 no".into(),
                     b: "continue".into()
                 }]

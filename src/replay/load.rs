@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::client::{replay, ClientOptions, SocketSpec, Stage};
-use super::format::Session;
+use super::client::{replay, ClientOptions, Phase, SocketSpec};
+use super::format::Script;
 
 /// Load settings.
 #[derive(Debug, Clone)]
@@ -31,8 +31,8 @@ pub struct LoadReport {
     pub error_samples: Vec<String>,
     /// Wall-clock time of the run.
     pub wall: Duration,
-    /// Latency samples per stage (commands actually sent).
-    pub stages: BTreeMap<Stage, Vec<Duration>>,
+    /// Latency samples per phase (commands actually sent).
+    pub phases: BTreeMap<Phase, Vec<Duration>>,
     /// Whole-session latency samples (connect + negotiation to close).
     pub session_latency: Vec<Duration>,
 }
@@ -49,9 +49,9 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
 /// Runs `opts.sessions` sessions round-robin over `sessions` with
 /// `opts.connections` workers in the current runtime. Expectations are
 /// ignored; errors are counted.
-pub async fn run_load(spec: &SocketSpec, sessions: &[Session], opts: &LoadOptions) -> LoadReport {
+pub async fn run_load(spec: &SocketSpec, sessions: &[Script], opts: &LoadOptions) -> LoadReport {
     let next = Arc::new(AtomicUsize::new(0));
-    let sessions: Arc<Vec<Session>> = Arc::new(sessions.to_vec());
+    let sessions: Arc<Vec<Script>> = Arc::new(sessions.to_vec());
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..opts.connections.max(1) {
@@ -77,8 +77,8 @@ pub async fn run_load(spec: &SocketSpec, sessions: &[Session], opts: &LoadOption
                     }
                 }
                 part.session_latency.push(r.elapsed);
-                for st in r.stages.iter().filter(|st| st.was_sent()) {
-                    part.stages.entry(st.stage).or_default().push(st.elapsed);
+                for st in r.steps.iter().filter(|st| st.was_sent()) {
+                    part.phases.entry(st.phase).or_default().push(st.elapsed);
                 }
             }
             part
@@ -96,8 +96,8 @@ pub async fn run_load(spec: &SocketSpec, sessions: &[Session], opts: &LoadOption
                     }
                 }
                 total.session_latency.extend(p.session_latency);
-                for (k, v) in p.stages {
-                    total.stages.entry(k).or_default().extend(v);
+                for (k, v) in p.phases {
+                    total.phases.entry(k).or_default().extend(v);
                 }
             }
             Err(e) => {
@@ -161,8 +161,8 @@ impl LoadReport {
                 ms(v.last().copied())
             );
         };
-        for st in Stage::ALL {
-            if let Some(v) = self.stages.get(&st) {
+        for st in Phase::ALL {
+            if let Some(v) = self.phases.get(&st) {
                 row(st.as_str(), v);
             }
         }
@@ -202,7 +202,7 @@ mod tests {
             session_latency: vec![d(3); 10],
             ..LoadReport::default()
         };
-        r.stages.insert(Stage::Rcpt, vec![d(1), d(2)]);
+        r.phases.insert(Phase::Rcpt, vec![d(1), d(2)]);
         let text = r.render();
         assert!(
             text.starts_with("10 sessions in 2.000 s: 5 sessions/s, 0 errors"),

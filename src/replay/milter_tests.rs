@@ -7,8 +7,8 @@ use std::time::Duration;
 use indymilter::{Actions, Callbacks, Config, ContextActions, MacroStage, SetErrorReply, Status};
 use tokio::net::UnixListener;
 
-use super::client::{replay, ClientOptions, Outcome, SocketSpec, Stage};
-use super::format::{self, Verdict};
+use super::client::{replay, ClientOptions, Outcome, Phase, SocketSpec};
+use super::format::{self, Response};
 use super::{diff, load, replay_all, run};
 
 /// What the test milter saw, for assertions.
@@ -21,7 +21,7 @@ fn log(l: &Log, s: String) {
 }
 
 /// Rejects RCPT <bad@x> with 550 5.1.1, rejects HELO bad.helo, adds a header
-/// and deletes <drop@x> at eom. No header callback: the header stage is
+/// and deletes <drop@x> at eom. No header callback: the header phase is
 /// negotiated off. `strict` also rejects <drop@x> (for diff mode).
 fn callbacks(l: Log, strict: bool) -> Callbacks<()> {
     let (l1, l2, l3, l4, l5, l6) = (l.clone(), l.clone(), l.clone(), l.clone(), l.clone(), l);
@@ -227,9 +227,9 @@ async fn replays_like_postfix_and_reports() {
     assert!(text.contains("reject 550 5.1.1 no such user"), "{text}");
     // No header callback: negotiated off, shown as such, and counts as continue.
     let hdr = results[0]
-        .stages
+        .steps
         .iter()
-        .find(|r| r.stage == Stage::Header && !r.summary)
+        .find(|r| r.phase == Phase::Header && !r.summary)
         .unwrap();
     assert_eq!(hdr.outcome, Outcome::Off);
 
@@ -246,7 +246,7 @@ async fn replays_like_postfix_and_reports() {
 
     // All recipients rejected: no DATA, body or EOM; an abort instead.
     let last = &results[2];
-    let eom = last.stages.iter().find(|r| r.stage == Stage::Eom).unwrap();
+    let eom = last.steps.iter().find(|r| r.phase == Phase::Eom).unwrap();
     assert_eq!(
         eom.outcome,
         Outcome::NotSent("no accepted recipient".into())
@@ -317,7 +317,7 @@ async fn connection_errors_fail_the_session_without_panicking() {
     );
     assert!(!run::passed(&r));
     assert!(r
-        .stages
+        .steps
         .iter()
         .all(|s| matches!(s.outcome, Outcome::NotSent(_))));
 }
@@ -343,11 +343,11 @@ async fn load_mode_counts_sessions_and_stages() {
         report.render()
     );
     // 10 "good" sessions each send 2 RCPTs, 10 "all-rejected" send 1.
-    assert_eq!(report.stages.get(&Stage::Rcpt).map(Vec::len), Some(30));
-    assert_eq!(report.stages.get(&Stage::Eom).map(Vec::len), Some(10));
+    assert_eq!(report.phases.get(&Phase::Rcpt).map(Vec::len), Some(30));
+    assert_eq!(report.phases.get(&Phase::Eom).map(Vec::len), Some(10));
     assert_eq!(report.session_latency.len(), 30);
     assert!(
-        !report.stages.contains_key(&Stage::Header),
+        !report.phases.contains_key(&Phase::Header),
         "header is negotiated off"
     );
 }
@@ -361,7 +361,7 @@ async fn diff_sees_a_changed_verdict() {
     let d = diff::compare(&ra, &rb);
     assert_eq!(d.len(), 1, "{}", diff::render(&d, sessions.len()));
     assert_eq!(d[0].name, "good");
-    assert!(d[0].stages.iter().any(|s| s.stage == "rcpt <drop@x>"
+    assert!(d[0].steps.iter().any(|s| s.phase == "rcpt <drop@x>"
         && s.a == "continue"
         && s.b == "reject 550 5.1.1 no such user"));
     assert!(diff::compare(&ra, &replay_all(&a.spec, &sessions, &opts()).await).is_empty());
@@ -370,14 +370,14 @@ async fn diff_sees_a_changed_verdict() {
 #[test]
 fn verdict_names_round_trip() {
     for v in [
-        Verdict::Continue,
-        Verdict::Accept,
-        Verdict::Reject,
-        Verdict::Tempfail,
-        Verdict::Discard,
+        Response::Continue,
+        Response::Accept,
+        Response::Reject,
+        Response::Tempfail,
+        Response::Discard,
     ] {
         let text = format!("session s\nconnect 1.2.3.4 expect {v}\n");
         let s = format::parse(&text, Path::new(".")).unwrap();
-        assert_eq!(s[0].connect.expect.as_ref().map(|e| e.verdict), Some(v));
+        assert_eq!(s[0].connect.expect.as_ref().map(|e| e.response), Some(v));
     }
 }

@@ -4,8 +4,27 @@
 //! with optional expectations; [`client`] replays them against a milter as
 //! Postfix's smtpd would, [`run`] checks and reports, [`load`] measures
 //! throughput and latency, [`diff`] compares two configurations. The daemon's
-//! capture mode builds [`format::Session`] values and writes them with
+//! capture mode builds [`format::Script`] values and writes them with
 //! [`format::write`].
+//!
+//! The replay has its own words, kept apart from the daemon's
+//! (`session::Session`, `session::Transaction`, `session::Stage`,
+//! `verdict::Verdict`, `verdict::Reply`):
+//!
+//! - [`Script`]: one SMTP connection to replay, a
+//!   `session NAME` block of a session file; its `transactions` are
+//!   [`MailTransaction`](format::MailTransaction)s (MAIL, RCPT…, DATA).
+//! - [`Phase`](client::Phase): where the MTA consults the milter, one per
+//!   kind of milter command (nine, headers and body chunks included).
+//! - [`Response`](format::Response): the milter's answer to a command as
+//!   the MTA sees it (continue, accept, reject, tempfail, discard).
+//! - [`SmtpReply`](client::SmtpReply): the custom reply text that came with
+//!   a reject or tempfail.
+//! - [`Expectation`](format::Expectation): what a session file demands of a
+//!   phase (`expect …`); [`EomCheck`](format::EomCheck): one `eom expect` line.
+//! - [`StepResult`](client::StepResult): one step of a replay, a command sent
+//!   (or not) or a header/body summary; a [`ScriptResult`]
+//!   holds a script's steps.
 
 pub mod client;
 pub mod diff;
@@ -19,8 +38,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 
-use client::{ClientOptions, SessionResult, SocketSpec};
-use format::Session;
+use client::{ClientOptions, ScriptResult, SocketSpec};
+use format::Script;
 
 /// `mxgate replay` arguments.
 #[derive(clap::Args, Debug)]
@@ -98,7 +117,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Expands directories and parses every file.
-pub fn load_sessions(files: &[PathBuf]) -> anyhow::Result<Vec<Session>> {
+pub fn load_sessions(files: &[PathBuf]) -> anyhow::Result<Vec<Script>> {
     let mut paths = Vec::new();
     for f in files {
         if f.is_dir() {
@@ -123,9 +142,9 @@ pub fn load_sessions(files: &[PathBuf]) -> anyhow::Result<Vec<Session>> {
 /// Replays sessions one after another (expectation mode).
 pub async fn replay_all(
     spec: &SocketSpec,
-    sessions: &[Session],
+    sessions: &[Script],
     opts: &ClientOptions,
-) -> Vec<SessionResult> {
+) -> Vec<ScriptResult> {
     let mut out = Vec::with_capacity(sessions.len());
     for (i, s) in sessions.iter().enumerate() {
         out.push(client::replay(spec, s, opts, i as u64).await);
@@ -140,7 +159,7 @@ async fn start_embedded(path: &Path) -> anyhow::Result<crate::daemon::Embedded> 
         .with_context(|| format!("cannot start mxgate with {}", path.display()))
 }
 
-async fn run_async(args: ReplayArgs, sessions: Vec<Session>) -> anyhow::Result<ExitCode> {
+async fn run_async(args: ReplayArgs, sessions: Vec<Script>) -> anyhow::Result<ExitCode> {
     let opts = ClientOptions {
         timeout: Duration::from_secs_f64(args.timeout),
     };

@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::client::{Action, Outcome, SessionResult, Stage, StageResult};
-use super::format::{EomCheck, Expect};
+use super::client::{Action, Outcome, Phase, ScriptResult, StepResult};
+use super::format::{EomCheck, Expectation};
 
-/// The verdict of one check.
+/// Whether one expectation was met.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckOutcome {
     /// Line of the expectation.
@@ -17,16 +17,16 @@ pub struct CheckOutcome {
     pub check: Option<String>,
 }
 
-/// Checks a verdict expectation against a stage result.
-pub fn check_expect(e: &Expect, r: &StageResult) -> Option<String> {
+/// Checks a response expectation against a phase result.
+pub fn check_expect(e: &Expectation, r: &StepResult) -> Option<String> {
     let got = || match &r.reply {
         Some(reply) => format!("{} {reply}", r.outcome),
         None => r.outcome.to_string(),
     };
-    let Some(v) = r.outcome.effective_verdict() else {
+    let Some(v) = r.outcome.effective_response() else {
         return Some(format!("expected {e}, got {}", r.outcome));
     };
-    if v != e.verdict {
+    if v != e.response {
         return Some(format!("expected {e}, got {}", got()));
     }
     let reply = r.reply.as_ref();
@@ -50,7 +50,7 @@ pub fn check_expect(e: &Expect, r: &StageResult) -> Option<String> {
 
 /// A reject without a custom reply: say what Postfix would answer, since
 /// indymilter silently drops a reply whose class does not match the status.
-fn got_or_default(r: &StageResult) -> String {
+fn got_or_default(r: &StepResult) -> String {
     match (&r.reply, &r.outcome) {
         (Some(reply), o) => format!("{o} {reply}"),
         (None, o) => format!("{o} without a custom reply"),
@@ -72,16 +72,16 @@ fn same_addr(a: &str, b: &str) -> bool {
 }
 
 /// Checks one `eom expect …` line against the end-of-message result.
-pub fn check_eom(c: &EomCheck, r: &StageResult) -> Option<String> {
-    if let EomCheck::Verdict(e) = c {
+pub fn check_eom(c: &EomCheck, r: &StepResult) -> Option<String> {
+    if let EomCheck::Response(e) = c {
         return check_expect(e, r);
     }
-    if r.outcome.effective_verdict().is_none() {
+    if r.outcome.effective_response().is_none() {
         return Some(format!("expected {c}, got eom {}", r.outcome));
     }
     let headers = || r.actions.iter().filter_map(Action::header_set);
     let ok = match c {
-        EomCheck::Verdict(_) => true,
+        EomCheck::Response(_) => true,
         EomCheck::Header { name, text, .. } => headers().any(|(n, v)| {
             n.eq_ignore_ascii_case(name) && text.as_ref().is_none_or(|t| contains_ci(v, t))
         }),
@@ -121,8 +121,8 @@ fn describe_actions(actions: &[Action]) -> String {
     }
 }
 
-/// All checks of a stage result, in order.
-pub fn checks(r: &StageResult) -> Vec<CheckOutcome> {
+/// All checks of a phase result, in order.
+pub fn checks(r: &StepResult) -> Vec<CheckOutcome> {
     let mut out = Vec::new();
     if let Some(e) = &r.expect {
         out.push(CheckOutcome {
@@ -135,21 +135,21 @@ pub fn checks(r: &StageResult) -> Vec<CheckOutcome> {
         out.push(CheckOutcome {
             line: c.line(),
             failure: check_eom(c, r),
-            check: (!matches!(c, EomCheck::Verdict(_))).then(|| c.to_string()),
+            check: (!matches!(c, EomCheck::Response(_))).then(|| c.to_string()),
         });
     }
     out
 }
 
 /// True if the session met every expectation and had no error.
-pub fn passed(s: &SessionResult) -> bool {
+pub fn passed(s: &ScriptResult) -> bool {
     s.error.is_none()
-        && s.stages
+        && s.steps
             .iter()
             .all(|r| checks(r).iter().all(|c| c.failure.is_none()))
 }
 
-fn seen(r: &StageResult) -> String {
+fn seen(r: &StepResult) -> String {
     let mut s = r.outcome.to_string();
     if let Some(reply) = &r.reply {
         let _ = write!(s, " {reply}");
@@ -168,13 +168,13 @@ fn location(file: &Path, line: usize) -> String {
     }
 }
 
-/// Writes the report of one session: one line per stage, `ok`/`FAIL` where
+/// Writes the report of one session: one line per phase, `ok`/`FAIL` where
 /// an expectation was checked, blank where the result is only shown. Header
 /// and body commands are folded into one line each unless `verbose`.
 /// `name_w` is the width of the name column.
-pub fn report_session(out: &mut String, s: &SessionResult, verbose: bool, name_w: usize) {
-    for r in &s.stages {
-        let per_command = !r.summary && matches!(r.stage, Stage::Header | Stage::Body);
+pub fn report_session(out: &mut String, s: &ScriptResult, verbose: bool, name_w: usize) {
+    for r in &s.steps {
+        let per_command = !r.summary && matches!(r.phase, Phase::Header | Phase::Body);
         if per_command && !verbose {
             continue;
         }
@@ -215,7 +215,7 @@ pub fn report_session(out: &mut String, s: &SessionResult, verbose: bool, name_w
 }
 
 /// Writes the whole report and returns (passed, failed) session counts.
-pub fn report(results: &[SessionResult], verbose: bool) -> (String, usize, usize) {
+pub fn report(results: &[ScriptResult], verbose: bool) -> (String, usize, usize) {
     let mut out = String::new();
     let mut passed_n = 0;
     // Align names across sessions, within reason.
@@ -236,8 +236,8 @@ pub fn report(results: &[SessionResult], verbose: bool) -> (String, usize, usize
     (out, passed_n, failed)
 }
 
-/// The verdict a stage amounts to, for diff mode: outcome plus reply.
-pub fn stage_signature(r: &StageResult) -> String {
+/// The response a phase amounts to, for diff mode: outcome plus reply.
+pub fn step_signature(r: &StepResult) -> String {
     let mut s = match &r.outcome {
         Outcome::Off => "continue".to_string(),
         o => o.to_string(),
@@ -245,7 +245,7 @@ pub fn stage_signature(r: &StageResult) -> String {
     if let Some(reply) = &r.reply {
         let _ = write!(s, " {reply}");
     }
-    if r.stage == Stage::Eom && !r.actions.is_empty() {
+    if r.phase == Phase::Eom && !r.actions.is_empty() {
         let _ = write!(s, "; {}", describe_actions(&r.actions));
     }
     s
@@ -254,18 +254,18 @@ pub fn stage_signature(r: &StageResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::client::Reply;
-    use crate::replay::format::Verdict;
+    use crate::replay::client::SmtpReply;
+    use crate::replay::format::Response;
     use std::time::Duration;
 
-    fn result(outcome: Outcome, reply: Option<&str>) -> StageResult {
-        StageResult {
-            stage: Stage::Rcpt,
+    fn result(outcome: Outcome, reply: Option<&str>) -> StepResult {
+        StepResult {
+            phase: Phase::Rcpt,
             summary: false,
             arg: "<x@y>".into(),
             line: 3,
             outcome,
-            reply: reply.map(Reply::parse),
+            reply: reply.map(SmtpReply::parse),
             actions: Vec::new(),
             elapsed: Duration::ZERO,
             expect: None,
@@ -273,9 +273,14 @@ mod tests {
         }
     }
 
-    fn expect(v: Verdict, code: Option<&str>, xcode: Option<&str>, text: Option<&str>) -> Expect {
-        Expect {
-            verdict: v,
+    fn expect(
+        v: Response,
+        code: Option<&str>,
+        xcode: Option<&str>,
+        text: Option<&str>,
+    ) -> Expectation {
+        Expectation {
+            response: v,
             code: code.map(Into::into),
             xcode: xcode.map(Into::into),
             text: text.map(Into::into),
@@ -285,38 +290,46 @@ mod tests {
 
     #[test]
     fn verdict_matching() {
-        let rej = result(Outcome::Verdict(Verdict::Reject), Some("550 5.7.1 Go away"));
-        assert!(check_expect(&expect(Verdict::Reject, None, None, None), &rej).is_none());
+        let rej = result(
+            Outcome::Response(Response::Reject),
+            Some("550 5.7.1 Go away"),
+        );
+        assert!(check_expect(&expect(Response::Reject, None, None, None), &rej).is_none());
         assert!(check_expect(
-            &expect(Verdict::Reject, Some("550"), Some("5.7.1"), Some("go AWAY")),
+            &expect(
+                Response::Reject,
+                Some("550"),
+                Some("5.7.1"),
+                Some("go AWAY")
+            ),
             &rej
         )
         .is_none());
-        assert!(check_expect(&expect(Verdict::Reject, None, Some("5.1.1"), None), &rej).is_some());
-        assert!(check_expect(&expect(Verdict::Reject, Some("554"), None, None), &rej).is_some());
+        assert!(check_expect(&expect(Response::Reject, None, Some("5.1.1"), None), &rej).is_some());
+        assert!(check_expect(&expect(Response::Reject, Some("554"), None, None), &rej).is_some());
         assert!(
-            check_expect(&expect(Verdict::Reject, None, None, Some("welcome")), &rej).is_some()
+            check_expect(&expect(Response::Reject, None, None, Some("welcome")), &rej).is_some()
         );
-        let f = check_expect(&expect(Verdict::Continue, None, None, None), &rej).unwrap();
+        let f = check_expect(&expect(Response::Continue, None, None, None), &rej).unwrap();
         assert_eq!(f, "expected continue, got reject 550 5.7.1 Go away");
 
-        let bare = result(Outcome::Verdict(Verdict::Reject), None);
-        let f = check_expect(&expect(Verdict::Reject, None, Some("5.7.1"), None), &bare).unwrap();
+        let bare = result(Outcome::Response(Response::Reject), None);
+        let f = check_expect(&expect(Response::Reject, None, Some("5.7.1"), None), &bare).unwrap();
         assert!(f.contains("without a custom reply"), "{f}");
 
         // Negotiated off and skip count as continue; not sent never matches.
         assert!(check_expect(
-            &expect(Verdict::Continue, None, None, None),
+            &expect(Response::Continue, None, None, None),
             &result(Outcome::Off, None)
         )
         .is_none());
         assert!(check_expect(
-            &expect(Verdict::Continue, None, None, None),
+            &expect(Response::Continue, None, None, None),
             &result(Outcome::Skip, None)
         )
         .is_none());
         let f = check_expect(
-            &expect(Verdict::Continue, None, None, None),
+            &expect(Response::Continue, None, None, None),
             &result(Outcome::NotSent("rejected at MAIL".into()), None),
         )
         .unwrap();
@@ -325,8 +338,8 @@ mod tests {
 
     #[test]
     fn eom_checks() {
-        let mut r = result(Outcome::Verdict(Verdict::Continue), None);
-        r.stage = Stage::Eom;
+        let mut r = result(Outcome::Response(Response::Continue), None);
+        r.phase = Phase::Eom;
         r.actions = vec![
             Action::AddHeader {
                 name: "X-Spam".into(),
@@ -406,17 +419,17 @@ mod tests {
     #[test]
     fn report_counts_sessions() {
         let mut ok = result(
-            Outcome::Verdict(Verdict::Reject),
+            Outcome::Response(Response::Reject),
             Some("550 5.1.1 no such user"),
         );
-        ok.expect = Some(expect(Verdict::Reject, None, Some("5.1.1"), None));
+        ok.expect = Some(expect(Response::Reject, None, Some("5.1.1"), None));
         let mut bad = ok.clone();
-        bad.expect = Some(expect(Verdict::Continue, None, None, None));
-        let mk = |name: &str, stages: Vec<StageResult>, error: Option<String>| SessionResult {
+        bad.expect = Some(expect(Response::Continue, None, None, None));
+        let mk = |name: &str, steps: Vec<StepResult>, error: Option<String>| ScriptResult {
             name: name.into(),
             file: "t.session".into(),
             line: 1,
-            stages,
+            steps,
             error,
             elapsed: Duration::ZERO,
         };
