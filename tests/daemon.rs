@@ -210,12 +210,15 @@ fn sigterm_waits_for_sessions_in_flight_then_exits_zero_and_removes_socket() {
 }
 
 fn run_with_listen(dir: &Path, listen: &str) -> std::process::Output {
-    let conf = dir.join("c.toml");
-    std::fs::write(
-        &conf,
-        format!("[daemon]\nlisten = [\"{listen}\"]\nshutdown_timeout = 1\n"),
+    run_with_config(
+        dir,
+        &format!("[daemon]\nlisten = [\"{listen}\"]\nshutdown_timeout = 1\n"),
     )
-    .unwrap();
+}
+
+fn run_with_config(dir: &Path, text: &str) -> std::process::Output {
+    let conf = dir.join("c.toml");
+    std::fs::write(&conf, text).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mxgate"))
         .args(["run", "--config"])
         .arg(&conf)
@@ -264,6 +267,30 @@ fn stale_socket_is_replaced_but_live_socket_and_regular_file_are_not() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a socket"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}
+
+/// The checks are built before any socket is bound: a config whose checks cannot be
+/// built leaves no socket, not even the socket's directory.
+#[test]
+fn unbuildable_checks_are_refused_before_any_socket_is_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let sock = run.join("mxgate.sock");
+    let out = run_with_config(
+        dir.path(),
+        &format!(
+            "[daemon]\nlisten = [\"unix:{}\"]\nshutdown_timeout = 1\n\n[checks.dnsbl]\nenabled = true\n",
+            sock.display()
+        ),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("checks.dnsbl: no lists configured"), "{err}");
+    assert!(!sock.exists(), "socket left behind");
+    assert!(
+        !run.exists(),
+        "socket directory created before the checks were built"
+    );
 }
 
 #[test]

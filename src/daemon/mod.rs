@@ -34,11 +34,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let config = Arc::new(config);
+    // Every check is built before a socket is bound: a config that cannot run must not
+    // leave a socket (or its directory) behind.
+    let services = Arc::new(Services::default());
+    let policy = Policy::new(Arc::clone(&config), &services).map_err(anyhow::Error::msg)?;
     let bound = listener::bind_all(&config).await?;
     let control = Arc::new(Control::default());
     let listener = MultiListener::new(bound, Arc::clone(&control));
-    let services = Arc::new(Services::default());
-    let policy = Policy::new(Arc::clone(&config), &services).map_err(anyhow::Error::msg)?;
     let shared = Arc::new(Shared::new(policy));
     let callbacks = milter::callbacks(Arc::clone(&shared));
     let milter_config = indymilter::Config {
