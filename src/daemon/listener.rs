@@ -2,7 +2,7 @@
 //! accepts (with TCP_NODELAY and TCP_QUICKACK on TCP).
 
 use super::shutdown::{Control, Guard};
-use super::socket;
+use super::socket::{self, SocketFiles};
 use crate::config::Config;
 use crate::net::ListenSpec;
 use anyhow::Context as _;
@@ -21,12 +21,18 @@ pub(super) enum Bound {
     Unix(UnixListener),
 }
 
-/// Binds every `daemon.listen` address, in order.
-pub(super) async fn bind_all(config: &Config) -> anyhow::Result<Vec<Bound>> {
+/// Binds every `daemon.listen` address, in order. The unix socket files created are
+/// recorded in `files` as they appear, so that a later failure can remove them.
+pub(super) async fn bind_all(
+    config: &Config,
+    files: &mut SocketFiles,
+) -> anyhow::Result<Vec<Bound>> {
     let mut bound = Vec::new();
     for spec in &config.listen {
         match spec {
-            ListenSpec::Unix(path) => bound.push(Bound::Unix(socket::bind_unix(path, config)?)),
+            ListenSpec::Unix(path) => {
+                bound.push(Bound::Unix(socket::bind_unix(path, config, files)?))
+            }
             ListenSpec::Inet(addr) => bound.push(Bound::Tcp(
                 TcpListener::bind(addr)
                     .await

@@ -20,6 +20,7 @@ use crate::policy::Policy;
 use anyhow::Context as _;
 use listener::MultiListener;
 use shutdown::Control;
+use socket::SocketFiles;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,31 +39,26 @@ pub async fn serve(
     // leave a socket (or its directory) behind.
     let services = Arc::new(Services::default());
     let policy = Policy::new(Arc::clone(&config), &services).map_err(anyhow::Error::msg)?;
-    let bound = listener::bind_all(&config).await?;
+    // Removes the socket files bound from here on, however this function returns.
+    let mut files = SocketFiles::default();
+    let bound = listener::bind_all(&config, &mut files).await?;
     let control = Arc::new(Control::default());
     let listener = MultiListener::new(bound, Arc::clone(&control));
     let shared = Arc::new(Shared::new(policy));
     let callbacks = milter::callbacks(Arc::clone(&shared));
+    let metrics = start_metrics(&config, &control).await?;
+    if let Some(path) = config_path {
+        reload::spawn(path, Arc::clone(&shared), Arc::clone(&config), services);
+    }
     let milter_config = indymilter::Config {
         max_connections: config.daemon.max_connections,
         connection_timeout: Duration::from_secs(config.daemon.connection_timeout),
         ..Default::default()
     };
     let grace = Duration::from_secs(config.daemon.shutdown_timeout);
-    let metrics = match start_metrics(&config, &control).await {
-        Ok(m) => m,
-        Err(e) => {
-            // The milter sockets are bound already; do not leave them behind.
-            socket::remove_all(&config);
-            return Err(e);
-        }
-    };
-    if let Some(path) = config_path {
-        reload::spawn(path, Arc::clone(&shared), Arc::clone(&config), services);
-    }
     let stop = shutdown::graceful(shutdown, Arc::clone(&control), grace);
     let result = indymilter::run(listener, callbacks, milter_config, stop).await;
-    socket::remove_all(&config);
+    drop(files);
     if let Some(m) = metrics {
         m.abort();
     }
