@@ -1,5 +1,4 @@
-//! The daemon in-process on a private unix socket, for `replay --config`, tests and
-//! benches.
+//! The daemon in-process on a private unix socket, for `replay --config` and tests.
 
 use super::serve;
 use crate::config::Config;
