@@ -208,12 +208,15 @@ fn sigterm_waits_for_sessions_in_flight_then_exits_zero_and_removes_socket() {
 }
 
 fn run_with_listen(dir: &Path, listen: &str) -> std::process::Output {
-    let conf = dir.join("c.toml");
-    std::fs::write(
-        &conf,
-        format!("[daemon]\nlisten = [\"{listen}\"]\nshutdown_timeout = 1\n"),
+    run_with_config(
+        dir,
+        &format!("[daemon]\nlisten = [\"{listen}\"]\nshutdown_timeout = 1\n"),
     )
-    .unwrap();
+}
+
+fn run_with_config(dir: &Path, text: &str) -> std::process::Output {
+    let conf = dir.join("c.toml");
+    std::fs::write(&conf, text).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mxgate"))
         .args(["run", "--config"])
         .arg(&conf)
@@ -262,6 +265,102 @@ fn stale_socket_is_replaced_but_live_socket_and_regular_file_are_not() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a socket"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}
+
+/// The checks are built before any socket is bound: a config whose checks cannot be
+/// built leaves no socket, not even the socket's directory.
+#[test]
+fn unbuildable_checks_are_refused_before_any_socket_is_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let sock = run.join("mxgate.sock");
+    let out = run_with_config(
+        dir.path(),
+        &format!(
+            "[daemon]\nlisten = [\"unix:{}\"]\nshutdown_timeout = 1\n\n[checks.dnsbl]\nenabled = true\n",
+            sock.display()
+        ),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("checks.dnsbl: no lists configured"), "{err}");
+    assert!(!sock.exists(), "socket left behind");
+    assert!(
+        !run.exists(),
+        "socket directory created before the checks were built"
+    );
+}
+
+/// A start that fails after a unix socket was bound removes the socket files it
+/// created, and only those: another process's live socket stays.
+#[test]
+fn failed_start_removes_the_unix_sockets_it_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("mxgate.sock");
+    let listen = |second: &str| {
+        format!(
+            "[daemon]\nlisten = [\"unix:{}\", \"{second}\"]\nshutdown_timeout = 1\n",
+            sock.display()
+        )
+    };
+
+    // A TCP port held by the test.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = run_with_config(dir.path(), &listen(&format!("inet:127.0.0.1:{port}")));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on inet:127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(
+        !sock.exists(),
+        "socket left behind after a failed inet bind"
+    );
+
+    // A unix path whose directory cannot be created (a regular file is in the way).
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let out = run_with_config(
+        dir.path(),
+        &listen(&format!("unix:{}", file.join("x.sock").display())),
+    );
+    assert!(!out.status.success());
+    assert!(
+        !sock.exists(),
+        "socket left behind after a failed unix bind"
+    );
+
+    // Another process's live socket: refused, and that socket is not ours to remove.
+    let live_path = dir.path().join("live.sock");
+    let live = std::os::unix::net::UnixListener::bind(&live_path).unwrap();
+    let out = run_with_config(
+        dir.path(),
+        &listen(&format!("unix:{}", live_path.display())),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("in use"), "{err}");
+    assert!(
+        !sock.exists(),
+        "socket left behind after a live socket was found"
+    );
+    assert!(live_path.exists(), "another process's socket removed");
+    drop(live);
+
+    // An owner that does not exist: refused before the socket is created.
+    let out = run_with_config(
+        dir.path(),
+        &format!(
+            "[daemon]\nlisten = [\"unix:{}\"]\nsocket_owner = \"mxgate-no-such-user\"\n",
+            sock.display()
+        ),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("daemon.socket_owner: no user"), "{err}");
+    assert!(!sock.exists(), "socket left behind after an unknown owner");
 }
 
 #[test]

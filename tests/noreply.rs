@@ -1,4 +1,4 @@
-//! NOREPLY negotiation (src/milter.rs): stages whose callbacks can only say continue —
+//! NOREPLY negotiation (src/milter/negotiate.rs): stages whose callbacks can only say continue —
 //! header and body chunks, and connect/HELO/MAIL/end of headers without a check there —
 //! are negotiated without replies when the MTA offers that (Postfix does, protocol 6),
 //! and still work: headers and body are buffered for the end-of-message checks. Stages

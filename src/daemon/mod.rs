@@ -1,0 +1,90 @@
+//! The daemon: binds the sockets, runs the milter, reloads on SIGHUP and shuts down
+//! gracefully on SIGTERM/SIGINT (stop accepting, let sessions in flight finish).
+//!
+//! `serve` only orders the steps; the sockets are in `listener` and `socket`, reload
+//! in `reload`, shutdown in `shutdown`, and the in-process daemon in `embedded`.
+
+mod embedded;
+mod listener;
+mod reload;
+mod shutdown;
+mod socket;
+
+pub use embedded::Embedded;
+pub use shutdown::termination_signal;
+
+use crate::checks::Services;
+use crate::config::Config;
+use crate::milter::{self, Shared};
+use crate::policy::Policy;
+use anyhow::Context as _;
+use listener::MultiListener;
+use shutdown::Control;
+use socket::SocketFiles;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs the milter on the configured sockets until `shutdown` completes, then stops
+/// accepting and gives sessions in flight `daemon.shutdown_timeout` seconds to finish.
+/// With `config_path`, SIGHUP reloads the checks from that file.
+pub async fn serve(
+    config: Config,
+    config_path: Option<PathBuf>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    // Every check is built before a socket is bound: a config that cannot run must not
+    // leave a socket (or its directory) behind.
+    let services = Arc::new(Services::default());
+    let policy = Policy::new(Arc::clone(&config), &services).map_err(anyhow::Error::msg)?;
+    // Removes the socket files bound from here on, however this function returns.
+    let mut files = SocketFiles::default();
+    let bound = listener::bind_all(&config, &mut files).await?;
+    let control = Arc::new(Control::default());
+    let listener = MultiListener::new(bound, Arc::clone(&control));
+    let shared = Arc::new(Shared::new(policy));
+    let callbacks = milter::callbacks(Arc::clone(&shared));
+    let metrics = start_metrics(&config, &control).await?;
+    if let Some(path) = config_path {
+        reload::spawn(path, Arc::clone(&shared), Arc::clone(&config), services);
+    }
+    let milter_config = indymilter::Config {
+        max_connections: config.daemon.max_connections,
+        connection_timeout: Duration::from_secs(config.daemon.connection_timeout),
+        ..Default::default()
+    };
+    let grace = Duration::from_secs(config.daemon.shutdown_timeout);
+    let stop = shutdown::graceful(shutdown, Arc::clone(&control), grace);
+    let result = indymilter::run(listener, callbacks, milter_config, stop).await;
+    drop(files);
+    if let Some(m) = metrics {
+        m.abort();
+    }
+    result.context("milter stopped")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The metrics endpoint, when enabled, with the active-sessions gauge.
+async fn start_metrics(
+    config: &Config,
+    control: &Arc<Control>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    if !config.metrics.enabled {
+        return Ok(None);
+    }
+    let registry = crate::metrics::global();
+    let weak = Arc::downgrade(control);
+    registry.register_gauge(
+        "mxgate_sessions_active",
+        "Milter connections open now.",
+        move || weak.upgrade().map(|c| c.active() as f64),
+    );
+    let addr = config.metrics.listen.0;
+    let handle = crate::metrics::spawn_endpoint(addr, registry)
+        .await
+        .with_context(|| format!("metrics.listen: cannot listen on {addr}"))?;
+    Ok(Some(handle))
+}

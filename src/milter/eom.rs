@@ -1,0 +1,54 @@
+//! End-of-message actions: the header edits the checks asked for and the recipients
+//! the policy dropped.
+
+use crate::policy::EomOutcome;
+use crate::session::Session;
+use indymilter::{ContextActions, EomActions, SetErrorReply, SmtpReply, Status};
+
+/// Applies the header edits and recipient deletions. A failed deletion answers
+/// Tempfail (the returned status): delivering to a recipient the policy dropped is
+/// worse than a retry. Failed header edits are only logged.
+pub(super) async fn apply(
+    actions: &mut EomActions,
+    reply: &mut SmtpReply,
+    session: &Session,
+    out: &EomOutcome,
+) -> Option<Status> {
+    let tx = &session.tx;
+    // Deletions first: their indexes count the headers as received, before our own are
+    // inserted (an inserted Authentication-Results would shift them).
+    for (name, index) in &tx.delete_headers {
+        let index = i32::try_from(*index).unwrap_or(i32::MAX);
+        if let Err(e) = actions
+            .change_header(name.as_str(), index, None::<&str>)
+            .await
+        {
+            tracing::warn!(session = %session.id, header = %name, error = %e, "delete header failed");
+        }
+    }
+    // Trace headers (Received-SPF, Authentication-Results) belong on top, in the order
+    // the checks produced them.
+    for (name, value) in tx.add_headers.iter().rev() {
+        if let Err(e) = actions
+            .insert_header(0, name.as_str(), value.as_str())
+            .await
+        {
+            tracing::warn!(session = %session.id, header = %name, error = %e, "add_header failed");
+        }
+    }
+    for rcpt in &out.delete_rcpts {
+        // The MTA knows recipients in angle brackets, as it passed them.
+        if let Err(e) = actions.delete_recipient(format!("<{rcpt}>")).await {
+            tracing::warn!(session = %session.id, rcpt = %rcpt, error = %e, "delete_recipient failed");
+            reply
+                .set_error_reply(
+                    "451",
+                    Some("4.3.0"),
+                    ["Temporary local problem, try again later"],
+                )
+                .ok();
+            return Some(Status::Tempfail);
+        }
+    }
+    None
+}

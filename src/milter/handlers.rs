@@ -1,0 +1,180 @@
+//! One handler per milter callback: each copies what the MTA sent into the session,
+//! asks the policy, and answers with its verdict. None of them knows which checks exist.
+
+use super::macros::{absorb, ABSORB_CONNECT, ABSORB_MAIL, ABSORB_QUEUE_ID};
+use super::negotiate::answer;
+use super::reply::{missing_state, respond};
+use super::{capture, eom, Conn, Shared};
+use crate::session::{bare_address, Recipient, Session, Stage};
+use crate::verdict::Verdict;
+use bytes::Bytes;
+use indymilter::{Context, EomContext, ProtoOpts, SocketInfo, Status};
+use std::ffi::{CStr, CString};
+use std::sync::Arc;
+
+pub(super) async fn handle_connect(
+    cx: &mut Context<Conn>,
+    hostname: CString,
+    info: SocketInfo,
+    shared: Arc<Shared>,
+) -> Status {
+    let (noreply, policy) = match cx.data.take() {
+        Some(c) => (c.noreply, c.policy),
+        None => (ProtoOpts::empty(), shared.current()),
+    };
+    let (addr, port) = match info {
+        SocketInfo::Inet(a) => (Some(a.ip()), a.port()),
+        _ => (None, 0),
+    };
+    let mut session = Session::new(addr, port, lossy(&hostname));
+    absorb(&mut session, &cx.macros, ABSORB_CONNECT);
+    policy.classify_client(&mut session);
+    let verdict = policy.run(Stage::Connect, &mut session).await;
+    cx.data = Some(Conn {
+        noreply,
+        policy,
+        session: Some(session),
+    });
+    answer(
+        noreply,
+        ProtoOpts::NOREPLY_CONNECT,
+        respond(&mut cx.reply, verdict),
+    )
+}
+
+pub(super) async fn handle_helo(cx: &mut Context<Conn>, helo: CString) -> Status {
+    let noreply = Conn::noreply(&cx.data);
+    let Some(conn) = Conn::live(&mut cx.data) else {
+        return missing_state();
+    };
+    conn.session.helo = Some(lossy(&helo));
+    let verdict = conn.policy.run(Stage::Helo, &mut *conn.session).await;
+    answer(
+        noreply,
+        ProtoOpts::NOREPLY_HELO,
+        respond(&mut cx.reply, verdict),
+    )
+}
+
+pub(super) async fn handle_mail(
+    cx: &mut Context<Conn>,
+    args: Vec<CString>,
+    capture: bool,
+) -> Status {
+    let noreply = Conn::noreply(&cx.data);
+    let Some(conn) = Conn::live(&mut cx.data) else {
+        return missing_state();
+    };
+    let s = &mut *conn.session;
+    capture::end_transaction(s, capture);
+    let mut args = args.iter().map(|a| lossy(a));
+    s.tx.started = true;
+    s.tx.sender = bare_address(&args.next().unwrap_or_default());
+    s.tx.mail_args = args.collect();
+    absorb(s, &cx.macros, ABSORB_MAIL);
+    conn.policy.note_auth(s);
+    let verdict = conn.policy.run(Stage::Mail, s).await;
+    answer(
+        noreply,
+        ProtoOpts::NOREPLY_MAIL,
+        respond(&mut cx.reply, verdict),
+    )
+}
+
+/// Always answered: a verdict held since connect, HELO or MAIL comes out here.
+pub(super) async fn handle_rcpt(cx: &mut Context<Conn>, args: Vec<CString>) -> Status {
+    let Some(conn) = Conn::live(&mut cx.data) else {
+        return missing_state();
+    };
+    let s = &mut *conn.session;
+    let mut args = args.iter().map(|a| lossy(a));
+    let addr = bare_address(&args.next().unwrap_or_default());
+    s.tx.rcpts.push(Recipient {
+        addr,
+        args: args.collect(),
+        accepted: false,
+        dropped: false,
+    });
+    absorb(s, &cx.macros, ABSORB_QUEUE_ID);
+    let verdict = conn.policy.run(Stage::Rcpt, s).await;
+    if matches!(verdict, Verdict::Continue | Verdict::Accept) {
+        if let Some(r) = s.tx.rcpts.last_mut() {
+            r.accepted = true;
+        }
+    }
+    respond(&mut cx.reply, verdict)
+}
+
+/// Buffers the header for the end-of-message checks (and capture), up to a bound.
+pub(super) async fn handle_header(cx: &mut Context<Conn>, name: CString, value: CString) -> Status {
+    let noreply = Conn::noreply(&cx.data);
+    if let Some(conn) = Conn::live(&mut cx.data) {
+        if conn.session.tx.headers.len() < crate::capture::MAX_HEADERS {
+            conn.session.tx.headers.push((lossy(&name), lossy(&value)));
+        }
+    }
+    answer(noreply, ProtoOpts::NOREPLY_HEADER, Status::Continue)
+}
+
+pub(super) async fn handle_eoh(cx: &mut Context<Conn>) -> Status {
+    let noreply = Conn::noreply(&cx.data);
+    let Some(conn) = Conn::live(&mut cx.data) else {
+        return missing_state();
+    };
+    let verdict = conn.policy.run(Stage::Eoh, &mut *conn.session).await;
+    answer(
+        noreply,
+        ProtoOpts::NOREPLY_EOH,
+        respond(&mut cx.reply, verdict),
+    )
+}
+
+/// Buffers up to `limit` bytes of body; the length counts all of it.
+pub(super) async fn handle_body(cx: &mut Context<Conn>, chunk: Bytes, limit: usize) -> Status {
+    let noreply = Conn::noreply(&cx.data);
+    if let Some(conn) = Conn::live(&mut cx.data) {
+        let tx = &mut conn.session.tx;
+        tx.body_len += chunk.len() as u64;
+        let room = limit.saturating_sub(tx.body.len());
+        if chunk.len() > room {
+            tx.body_truncated = true;
+        }
+        tx.body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    answer(noreply, ProtoOpts::NOREPLY_BODY, Status::Continue)
+}
+
+pub(super) async fn handle_eom(cx: &mut EomContext<Conn>) -> Status {
+    let Some(conn) = Conn::live(&mut cx.data) else {
+        return missing_state();
+    };
+    absorb(&mut *conn.session, &cx.macros, ABSORB_QUEUE_ID);
+    let out = conn.policy.end_of_message(&mut *conn.session).await;
+    if let Some(status) = eom::apply(&mut cx.actions, &mut cx.reply, conn.session, &out).await {
+        return status;
+    }
+    match out.verdict {
+        Some(v) => respond(&mut cx.reply, v),
+        None => Status::Continue,
+    }
+}
+
+/// The transaction ends; the connection and its session go on.
+pub(super) async fn handle_abort(cx: &mut Context<Conn>, capture: bool) -> Status {
+    if let Some(conn) = Conn::live(&mut cx.data) {
+        capture::end_transaction(conn.session, capture);
+    }
+    Status::Continue
+}
+
+pub(super) async fn handle_close(cx: &mut Context<Conn>, shared: Arc<Shared>) -> Status {
+    let session = cx.data.take().and_then(|c| c.session);
+    if let (Some(c), Some(s)) = (shared.capture.as_ref(), session) {
+        capture::write(c, s);
+    }
+    Status::Continue
+}
+
+fn lossy(s: &CStr) -> String {
+    s.to_string_lossy().into_owned()
+}
