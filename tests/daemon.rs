@@ -277,13 +277,16 @@ fn unbuildable_checks_are_refused_before_any_socket_is_bound() {
     let out = run_with_config(
         dir.path(),
         &format!(
-            "[daemon]\nlisten = [\"unix:{}\"]\nshutdown_timeout = 1\n\n[checks.dnsbl]\nenabled = true\n",
-            sock.display()
+            "[daemon]\nlisten = [\"unix:{}\"]\nshutdown_timeout = 1\n\n[checks.relay]\nmap = \"{}/no-such-map\"\n",
+            sock.display(),
+            dir.path().display()
         ),
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
-    assert!(err.contains("checks.dnsbl: no lists configured"), "{err}");
+    // Valid at load; building the check (opening its map) fails.
+    assert!(err.contains("checks.relay.map: "), "{err}");
+    assert!(err.contains("no-such-map"), "{err}");
     assert!(!sock.exists(), "socket left behind");
     assert!(
         !run.exists(),
