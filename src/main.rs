@@ -122,6 +122,9 @@ fn run(path: PathBuf) -> ExitCode {
         }
     };
     tracing::info!(config = %path.display(), version = env!("CARGO_PKG_VERSION"), "mxgate starting");
+    for w in &config.warnings {
+        tracing::warn!(config = %path.display(), "{w}");
+    }
     let result = runtime.block_on(mxgate::daemon::serve(
         config,
         Some(path),

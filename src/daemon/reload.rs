@@ -46,6 +46,9 @@ fn reload(
     services: &Arc<Services>,
 ) -> Result<Arc<Services>, String> {
     let new = config::load(path).map_err(|e| e.to_string())?;
+    for w in &new.warnings {
+        tracing::warn!(config = %path.display(), "{w}");
+    }
     if new.listen != running.listen {
         tracing::warn!("daemon.listen changed; restart mxgate to apply it");
     }
