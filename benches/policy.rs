@@ -269,7 +269,8 @@ enum Ended {
 /// The stages in the order the milter calls them (connect, MAIL, RCPT and end of
 /// message always; HELO and end of headers only when a check uses them).
 async fn run(policy: &Policy, mut s: Session) -> Ended {
-    policy.classify_client(&mut s);
+    let mut l = mxgate::policy::Ledger::default();
+    policy.classify_client(&s, &mut l);
     for stage in [
         Stage::Connect,
         Stage::Helo,
@@ -281,14 +282,14 @@ async fn run(policy: &Policy, mut s: Session) -> Ended {
             continue;
         }
         if stage == Stage::Mail {
-            policy.note_auth(&mut s);
+            policy.note_auth(&s, &mut l);
         }
-        let v = policy.run(stage, &mut s).await;
+        let v = policy.run(stage, &mut s, &mut l).await;
         if v != Verdict::Continue {
             return Ended::Stopped(stage, v);
         }
     }
-    Ended::Eom(policy.end_of_message(&mut s).await)
+    Ended::Eom(policy.end_of_message(&mut s, &mut l).await)
 }
 
 /// Builds the policy and brings it to its steady state: resolver cache filled, the
@@ -337,11 +338,13 @@ async fn warm(fx: &Fixtures, name: &str, text: &str, session: &dyn Fn() -> Sessi
     policy
 }
 
+/// Let through with nothing refused or dropped (trace headers may be added).
 fn assert_clean(name: &str, r: &Ended) {
-    assert_eq!(
-        r,
-        &Ended::Eom(EomOutcome::default()),
-        "{name}: the clean session was not let through"
+    let clean =
+        matches!(r, Ended::Eom(out) if out.verdict.is_none() && out.delete_rcpts.is_empty());
+    assert!(
+        clean,
+        "{name}: the clean session was not let through: {r:?}"
     );
 }
 

@@ -92,7 +92,6 @@ fn stage_title(s: Stage) -> &'static str {
         Stage::Helo => "HELO",
         Stage::Mail => "MAIL",
         Stage::Rcpt => "RCPT",
-        Stage::Data => "DATA",
         Stage::Eoh => "end of headers",
         Stage::Eom => "end of message",
     }

@@ -919,8 +919,6 @@ pub fn extension(normalized: &str) -> Option<String> {
     (!ext.is_empty()).then(|| ext.to_lowercase())
 }
 
-/// Limits a string for log messages (quoted by the caller with `{:?}`).
-
 #[cfg(test)]
 mod tests {
     use super::*;

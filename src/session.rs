@@ -1,7 +1,6 @@
 //! Per-connection and per-transaction facts, filled by the milter callbacks and read
 //! by the checks. Nothing here talks to the MTA.
 
-use crate::verdict::Verdict;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
@@ -18,8 +17,6 @@ pub enum Stage {
     Mail,
     /// RCPT TO, once per recipient.
     Rcpt,
-    /// DATA command.
-    Data,
     /// End of headers.
     Eoh,
     /// End of message (after the body).
@@ -28,12 +25,11 @@ pub enum Stage {
 
 impl Stage {
     /// All stages in SMTP order.
-    pub const ALL: [Stage; 7] = [
+    pub const ALL: [Stage; 6] = [
         Stage::Connect,
         Stage::Helo,
         Stage::Mail,
         Stage::Rcpt,
-        Stage::Data,
         Stage::Eoh,
         Stage::Eom,
     ];
@@ -45,7 +41,6 @@ impl Stage {
             Stage::Helo => "helo",
             Stage::Mail => "mail",
             Stage::Rcpt => "rcpt",
-            Stage::Data => "data",
             Stage::Eoh => "eoh",
             Stage::Eom => "eom",
         }
@@ -63,19 +58,6 @@ impl fmt::Display for Stage {
     }
 }
 
-/// A verdict held back until the first RCPT (delay_reject), with where it came from.
-#[derive(Clone, Debug)]
-pub struct Held {
-    /// Stage of the hit.
-    pub stage: Stage,
-    /// Check that hit.
-    pub check: &'static str,
-    /// Why.
-    pub reason: String,
-    /// What to do at RCPT.
-    pub verdict: Verdict,
-}
-
 /// One RCPT TO.
 #[derive(Clone, Debug, Default)]
 pub struct Recipient {
@@ -83,10 +65,6 @@ pub struct Recipient {
     pub addr: String,
     /// ESMTP arguments.
     pub args: Vec<String>,
-    /// Whether we let it through (Postfix may still reject it on its own).
-    pub accepted: bool,
-    /// Marked for removal at end of message.
-    pub dropped: bool,
 }
 
 /// One mail transaction (MAIL FROM to end of message or abort).
@@ -110,16 +88,8 @@ pub struct Transaction {
     pub body_truncated: bool,
     /// Postfix queue id (`i`), once known.
     pub queue_id: Option<String>,
-    /// A check accepted the message: no more checks for it.
-    pub accepted: bool,
-    /// Hit held from MAIL stage (per transaction).
-    pub held: Option<Held>,
     /// SPF result of this transaction's sender, once evaluated.
     pub spf: Option<SpfFact>,
-    /// Headers checks asked to add at end of message.
-    pub add_headers: Vec<(String, String)>,
-    /// Headers checks asked to delete at end of message: (name, 1-based occurrence).
-    pub delete_headers: Vec<(String, u32)>,
 }
 
 /// An SPF result (RFC 7208 §2.6), as later checks and the headers need it.
@@ -202,10 +172,6 @@ pub enum Fact {
     },
     /// SPF result of the current transaction.
     Spf(SpfFact),
-    /// Add this header at end of message.
-    AddHeader(String, String),
-    /// Delete this occurrence (1-based) of a header at end of message.
-    DeleteHeader(String, u32),
 }
 
 /// Facts about one SMTP connection.
@@ -223,14 +189,6 @@ pub struct Session {
     pub helo: Option<String>,
     /// All macros the MTA sent so far (last value wins).
     pub macros: HashMap<String, String>,
-    /// SASL login name (`{auth_authen}`).
-    pub auth: Option<String>,
-    /// Client in trusted_networks or authenticated: no checks.
-    pub trusted: bool,
-    /// A check accepted at connect/HELO: no more checks for the connection.
-    pub accepted: bool,
-    /// Hit held from connect/HELO (whole connection).
-    pub held: Option<Held>,
     /// When the connection started (DNS budget, latency).
     pub started: std::time::Instant,
     /// What checks found out about the client.
@@ -254,10 +212,6 @@ impl Session {
             client_name,
             helo: None,
             macros: HashMap::new(),
-            auth: None,
-            trusted: false,
-            accepted: false,
-            held: None,
             started: std::time::Instant::now(),
             facts: ClientFacts::default(),
             tx: Transaction::default(),
@@ -275,8 +229,6 @@ impl Session {
                 self.facts.dnsbl_listed = listed;
             }
             Fact::Spf(f) => self.tx.spf = Some(f),
-            Fact::AddHeader(n, v) => self.tx.add_headers.push((n, v)),
-            Fact::DeleteHeader(n, i) => self.tx.delete_headers.push((n, i)),
         }
     }
 

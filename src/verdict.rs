@@ -32,6 +32,15 @@ impl Action {
     }
 }
 
+/// A header change a check asks for, applied at end of message.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum HeaderEdit {
+    /// Add this header (on top, in the order checks produced them).
+    Add(String, String),
+    /// Delete this occurrence (1-based, as received) of a header.
+    Delete(String, u32),
+}
+
 /// An SMTP reply: code, RFC 3463 enhanced status code and text.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct Reply {

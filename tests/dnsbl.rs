@@ -308,6 +308,7 @@ async fn temporary_failure_carries_facts_and_a_4xx() {
         reason,
         reply,
         facts,
+        ..
     } = err;
     assert!(reason.contains("dnsbl2.test"), "{reason}");
     let reply = reply.expect("a 4xx reply");

@@ -323,6 +323,7 @@ async fn facts_and_reasons_on_hits_and_errors() {
         reason,
         reply,
         facts,
+        ..
     } = err;
     assert_eq!(reason, "temporary: SERVFAIL on flaky.example.test (A)");
     let reply = reply.expect("own 4xx reply");

@@ -635,6 +635,7 @@ impl Inner {
                     score: 0,
                     listed: Vec::new(),
                 }],
+                edits: Vec::new(),
             });
         };
         let deadline = session_deadline(&self.dns, session);
@@ -702,6 +703,7 @@ impl Inner {
                     "Service temporarily unavailable; DNS blocklist lookup failed, try again later",
                 )),
                 facts: vec![fact],
+                edits: Vec::new(),
             }),
             Tally::Certain { hit: false, score } => {
                 if !listed_text.is_empty() || !failed_text.is_empty() {
@@ -711,6 +713,7 @@ impl Inner {
                 Ok(Outcome {
                     finding: Finding::Pass,
                     facts: vec![fact],
+                    edits: Vec::new(),
                 })
             }
             Tally::Certain { hit: true, score } => {
@@ -738,6 +741,7 @@ impl Inner {
                         reply,
                     }),
                     facts: vec![fact],
+                    edits: Vec::new(),
                 })
             }
         }

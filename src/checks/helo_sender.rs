@@ -175,9 +175,11 @@ mod tests {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let p = policy("[policy]\ndelay_reject = false\n[checks.helo_sender]\n");
         let mut s = session("example.com", "a@example.com", Some((SpfResult::None, "example.com")));
-        assert!(matches!(rt.block_on(p.run(Stage::Mail, &mut s)), Verdict::Reject(_)));
+        let mut l = crate::policy::Ledger::default();
+        assert!(matches!(rt.block_on(p.run(Stage::Mail, &mut s, &mut l)), Verdict::Reject(_)));
         let p = policy("[policy]\ndelay_reject = false\n[checks.helo_sender]\nmode = \"log\"\n");
-        assert_eq!(rt.block_on(p.run(Stage::Mail, &mut s)), Verdict::Continue);
+        let mut l = crate::policy::Ledger::default();
+        assert_eq!(rt.block_on(p.run(Stage::Mail, &mut s, &mut l)), Verdict::Continue);
     }
 
     #[test]

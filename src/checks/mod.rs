@@ -36,7 +36,7 @@ pub use spec::{BuildEnv, CheckSpec, Registration, Section, SetupError};
 
 use crate::dns::Dns;
 use crate::session::{Fact, Session, Stage};
-use crate::verdict::{Action, Reply};
+use crate::verdict::{Action, HeaderEdit, Reply};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -48,8 +48,10 @@ pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome, CheckErro
 pub struct Outcome {
     /// The judgement.
     pub finding: Finding,
-    /// Facts for later checks, the log and end-of-message headers.
+    /// Facts for later checks and the log.
     pub facts: Vec<Fact>,
+    /// Header changes for end of message.
+    pub edits: Vec<HeaderEdit>,
 }
 
 impl From<Finding> for Outcome {
@@ -57,6 +59,7 @@ impl From<Finding> for Outcome {
         Outcome {
             finding,
             facts: Vec::new(),
+            edits: Vec::new(),
         }
     }
 }
@@ -105,6 +108,8 @@ pub enum CheckError {
         reply: Option<Reply>,
         /// Facts learnt before the failure.
         facts: Vec<Fact>,
+        /// Header changes still wanted (e.g. the SPF trace headers of a temperror).
+        edits: Vec<HeaderEdit>,
     },
 }
 
@@ -115,6 +120,7 @@ impl CheckError {
             reason: reason.into(),
             reply,
             facts: Vec::new(),
+            edits: Vec::new(),
         }
     }
 }

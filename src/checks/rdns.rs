@@ -152,6 +152,7 @@ impl RdnsCheck {
             (Require::Ptr, _) | (Require::Fcrdns, Forward::Confirmed(_)) => Ok(Outcome {
                 finding: Finding::Pass,
                 facts,
+                edits: Vec::new(),
             }),
             (Require::Fcrdns, Forward::Temporary(reason)) => {
                 Err(self.temporary(ip, format!("temporary: {reason}"), facts))
@@ -172,6 +173,7 @@ impl RdnsCheck {
         Outcome {
             finding: Finding::Hit(hit),
             facts,
+            edits: Vec::new(),
         }
     }
 
@@ -180,6 +182,7 @@ impl RdnsCheck {
             reason,
             reply: Some(temp_reply(ip)),
             facts,
+            edits: Vec::new(),
         }
     }
 }

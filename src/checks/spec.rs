@@ -164,6 +164,9 @@ impl<S: CheckSpec> Section for Loaded<S> {
     }
 }
 
+/// Parses a check's section out of the whole config text.
+pub type ParseFn = fn(&str) -> Result<Option<Arc<dyn Section>>, toml::de::Error>;
+
 /// How the config loader, the policy and the documentation reach a check.
 pub struct Registration {
     /// Section name under `[checks]`.
@@ -178,7 +181,7 @@ pub struct Registration {
     pub description: &'static str,
     /// Parses its section out of the whole config text (None: section absent), keeping
     /// the TOML parser's positions for errors.
-    pub parse: fn(&str) -> Result<Option<Arc<dyn Section>>, toml::de::Error>,
+    pub parse: ParseFn,
     /// Its keys' docs.
     pub keys: fn() -> Vec<KeyDoc>,
     /// Its keys' defaults.

@@ -95,7 +95,10 @@ mod tests {
 
         for (text, expect) in [
             ("[checks.helo]\naction = \"bounce\"\n", "unknown variant"),
-            ("[checks.dnsbl]\nenabled = true\n", "checks.dnsbl.lists: no lists"),
+            (
+                "[checks.dnsbl]\nenabled = true\n",
+                "checks.dnsbl.lists: no lists",
+            ),
             // Valid at load, but the check cannot be built: its map does not exist.
             (
                 "[checks.relay]\nmap = \"/nonexistent/relay\"\n",

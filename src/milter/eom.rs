@@ -3,6 +3,7 @@
 
 use crate::policy::EomOutcome;
 use crate::session::Session;
+use crate::verdict::HeaderEdit;
 use indymilter::{ContextActions, EomActions, SetErrorReply, SmtpReply, Status};
 
 /// Applies the header edits and recipient deletions. A failed deletion answers
@@ -14,10 +15,21 @@ pub(super) async fn apply(
     session: &Session,
     out: &EomOutcome,
 ) -> Option<Status> {
-    let tx = &session.tx;
     // Deletions first: their indexes count the headers as received, before our own are
     // inserted (an inserted Authentication-Results would shift them).
-    for (name, index) in &tx.delete_headers {
+    let deletions = out.edits.iter().filter_map(|e| match e {
+        HeaderEdit::Delete(name, index) => Some((name, index)),
+        HeaderEdit::Add(..) => None,
+    });
+    let additions: Vec<(&String, &String)> = out
+        .edits
+        .iter()
+        .filter_map(|e| match e {
+            HeaderEdit::Add(name, value) => Some((name, value)),
+            HeaderEdit::Delete(..) => None,
+        })
+        .collect();
+    for (name, index) in deletions {
         let index = i32::try_from(*index).unwrap_or(i32::MAX);
         if let Err(e) = actions
             .change_header(name.as_str(), index, None::<&str>)
@@ -28,7 +40,7 @@ pub(super) async fn apply(
     }
     // Trace headers (Received-SPF, Authentication-Results) belong on top, in the order
     // the checks produced them.
-    for (name, value) in tx.add_headers.iter().rev() {
+    for (name, value) in additions.into_iter().rev() {
         if let Err(e) = actions
             .insert_header(0, name.as_str(), value.as_str())
             .await

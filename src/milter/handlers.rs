@@ -5,8 +5,8 @@ use super::macros::{absorb, ABSORB_CONNECT, ABSORB_MAIL, ABSORB_QUEUE_ID};
 use super::negotiate::answer;
 use super::reply::{missing_state, respond};
 use super::{capture, eom, Conn, Shared};
+use crate::policy::Ledger;
 use crate::session::{bare_address, Recipient, Session, Stage};
-use crate::verdict::Verdict;
 use bytes::Bytes;
 use indymilter::{Context, EomContext, ProtoOpts, SocketInfo, Status};
 use std::ffi::{CStr, CString};
@@ -27,13 +27,15 @@ pub(super) async fn handle_connect(
         _ => (None, 0),
     };
     let mut session = Session::new(addr, port, lossy(&hostname));
+    let mut ledger = Ledger::default();
     absorb(&mut session, &cx.macros, ABSORB_CONNECT);
-    policy.classify_client(&mut session);
-    let verdict = policy.run(Stage::Connect, &mut session).await;
+    policy.classify_client(&session, &mut ledger);
+    let verdict = policy.run(Stage::Connect, &mut session, &mut ledger).await;
     cx.data = Some(Conn {
         noreply,
         policy,
         session: Some(session),
+        ledger,
     });
     answer(
         noreply,
@@ -48,7 +50,10 @@ pub(super) async fn handle_helo(cx: &mut Context<Conn>, helo: CString) -> Status
         return missing_state();
     };
     conn.session.helo = Some(lossy(&helo));
-    let verdict = conn.policy.run(Stage::Helo, &mut *conn.session).await;
+    let verdict = conn
+        .policy
+        .run(Stage::Helo, &mut *conn.session, conn.ledger)
+        .await;
     answer(
         noreply,
         ProtoOpts::NOREPLY_HELO,
@@ -72,8 +77,8 @@ pub(super) async fn handle_mail(
     s.tx.sender = bare_address(&args.next().unwrap_or_default());
     s.tx.mail_args = args.collect();
     absorb(s, &cx.macros, ABSORB_MAIL);
-    conn.policy.note_auth(s);
-    let verdict = conn.policy.run(Stage::Mail, s).await;
+    conn.policy.note_auth(s, conn.ledger);
+    let verdict = conn.policy.run(Stage::Mail, s, conn.ledger).await;
     answer(
         noreply,
         ProtoOpts::NOREPLY_MAIL,
@@ -92,16 +97,9 @@ pub(super) async fn handle_rcpt(cx: &mut Context<Conn>, args: Vec<CString>) -> S
     s.tx.rcpts.push(Recipient {
         addr,
         args: args.collect(),
-        accepted: false,
-        dropped: false,
     });
     absorb(s, &cx.macros, ABSORB_QUEUE_ID);
-    let verdict = conn.policy.run(Stage::Rcpt, s).await;
-    if matches!(verdict, Verdict::Continue | Verdict::Accept) {
-        if let Some(r) = s.tx.rcpts.last_mut() {
-            r.accepted = true;
-        }
-    }
+    let verdict = conn.policy.run(Stage::Rcpt, s, conn.ledger).await;
     respond(&mut cx.reply, verdict)
 }
 
@@ -121,7 +119,10 @@ pub(super) async fn handle_eoh(cx: &mut Context<Conn>) -> Status {
     let Some(conn) = Conn::live(&mut cx.data) else {
         return missing_state();
     };
-    let verdict = conn.policy.run(Stage::Eoh, &mut *conn.session).await;
+    let verdict = conn
+        .policy
+        .run(Stage::Eoh, &mut *conn.session, conn.ledger)
+        .await;
     answer(
         noreply,
         ProtoOpts::NOREPLY_EOH,
@@ -149,7 +150,10 @@ pub(super) async fn handle_eom(cx: &mut EomContext<Conn>) -> Status {
         return missing_state();
     };
     absorb(&mut *conn.session, &cx.macros, ABSORB_QUEUE_ID);
-    let out = conn.policy.end_of_message(&mut *conn.session).await;
+    let out = conn
+        .policy
+        .end_of_message(&mut *conn.session, conn.ledger)
+        .await;
     if let Some(status) = eom::apply(&mut cx.actions, &mut cx.reply, conn.session, &out).await {
         return status;
     }

@@ -11,7 +11,7 @@ mod macros;
 mod negotiate;
 mod reply;
 
-use crate::policy::Policy;
+use crate::policy::{Ledger, Policy};
 use crate::session::Session;
 use handlers::{
     handle_abort, handle_body, handle_close, handle_connect, handle_eoh, handle_eom, handle_header,
@@ -63,12 +63,15 @@ pub struct Conn {
     noreply: ProtoOpts,
     policy: Arc<Policy>,
     session: Option<Session>,
+    /// The policy's bookkeeping for this connection.
+    ledger: Ledger,
 }
 
 /// A connection past connect.
 struct Live<'a> {
     policy: &'a Arc<Policy>,
     session: &'a mut Session,
+    ledger: &'a mut Ledger,
 }
 
 impl Conn {
@@ -77,6 +80,7 @@ impl Conn {
         Some(Live {
             policy: &c.policy,
             session: c.session.as_mut()?,
+            ledger: &mut c.ledger,
         })
     }
 

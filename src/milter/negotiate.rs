@@ -55,6 +55,7 @@ pub(super) async fn handle_negotiate(
         noreply,
         policy,
         session: None,
+        ledger: Default::default(),
     });
     // Assigned, not added to: it starts as everything the MTA offers.
     cx.requested_actions = Actions::DELETE_RCPT | Actions::ADD_HEADER | Actions::CHANGE_HEADER;

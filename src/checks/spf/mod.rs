@@ -17,7 +17,7 @@ use crate::dns::Dns;
 use crate::net::Cidr;
 use crate::session::{Fact, Session, SpfFact, Stage};
 use crate::spf_lookup::SpfLookup;
-use crate::verdict::{Action, Reply};
+use crate::verdict::{Action, HeaderEdit, Reply};
 use eval::{Evaluation, Identity};
 use memory::{Key, Memory};
 use serde::{Deserialize, Serialize};
@@ -270,13 +270,14 @@ impl SpfCheck {
             (m, Some(h))
         };
 
-        let mut facts = vec![Fact::Spf(SpfFact {
+        let facts = vec![Fact::Spf(SpfFact {
             result: eval::fact_result(&mail.result),
             domain: mail.domain.clone(),
         })];
+        let mut edits = Vec::new();
         let receiver = self.authserv_id(session);
         if self.cfg.add_received_spf {
-            facts.push(Fact::AddHeader(
+            edits.push(HeaderEdit::Add(
                 "Received-SPF".into(),
                 headers::received_spf(&mail, ip, sender, helo.unwrap_or(""), &receiver),
             ));
@@ -284,7 +285,7 @@ impl SpfCheck {
         if self.cfg.add_authentication_results {
             let mut evals = vec![&mail];
             evals.extend(helo_eval.as_ref());
-            facts.push(Fact::AddHeader(
+            edits.push(HeaderEdit::Add(
                 "Authentication-Results".into(),
                 headers::authentication_results(&receiver, &evals),
             ));
@@ -294,10 +295,12 @@ impl SpfCheck {
             Decision::Pass => Ok(Outcome {
                 finding: Finding::Pass,
                 facts,
+                edits,
             }),
             Decision::Hit(hit) => Ok(Outcome {
                 finding: Finding::Hit(hit),
                 facts,
+                edits,
             }),
             Decision::Temporary(reason) => Err(CheckError::Temporary {
                 reason,
@@ -310,6 +313,7 @@ impl SpfCheck {
                     ),
                 )),
                 facts,
+                edits,
             }),
         }
     }
@@ -319,19 +323,20 @@ impl SpfCheck {
             return Finding::Pass.into();
         }
         let ours = self.authserv_id(session);
-        let facts = headers::forged_authentication_results(&session.tx.headers, &ours)
+        let edits = headers::forged_authentication_results(&session.tx.headers, &ours)
             .into_iter()
             .map(|(name, index)| {
                 tracing::info!(
                     session = %session.id, queue_id = session.queue_id(), index,
                     authserv_id = %ours, "spf: removing forged Authentication-Results"
                 );
-                Fact::DeleteHeader(name, index)
+                HeaderEdit::Delete(name, index)
             })
             .collect();
         Outcome {
             finding: Finding::Pass,
-            facts,
+            facts: Vec::new(),
+            edits,
         }
     }
 }

@@ -1,10 +1,14 @@
 //! The stage runner: runs a stage's checks in config order, holds early hits until
 //! the first RCPT, applies shadow mode and error policy, and logs one line per decision.
+//! Its bookkeeping for a connection lives in a [`Ledger`], apart from the session facts.
+
+pub mod ledger;
 
 use crate::checks::{Check, CheckError, Finding, Outcome, Services};
 use crate::config::{CheckCommon, Config, Mode, OnError};
-use crate::session::{Held, Session, Stage};
-use crate::verdict::{Reply, Verdict};
+use crate::session::{Session, Stage};
+use crate::verdict::{HeaderEdit, Reply, Verdict};
+pub use ledger::{Held, Ledger};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,6 +26,8 @@ pub struct EomOutcome {
     pub verdict: Option<Verdict>,
     /// Recipients to remove with delete_recipient.
     pub delete_rcpts: Vec<String>,
+    /// Header changes to make (none when the message is refused).
+    pub edits: Vec<HeaderEdit>,
 }
 
 /// The configured checks, ready to run. Built once per config; shared by sessions.
@@ -86,42 +92,56 @@ impl Policy {
     }
 
     /// Marks trusted and authenticated clients, which skip all checks.
-    pub fn classify_client(&self, session: &mut Session) {
+    pub fn classify_client(&self, session: &Session, ledger: &mut Ledger) {
         let trusted = session
             .client_addr
             .is_some_and(|ip| self.config.trusted.iter().any(|n| n.contains(ip)));
-        if trusted && !session.trusted {
-            session.trusted = true;
+        if trusted && !ledger.trusted {
+            ledger.trusted = true;
             log_skip(session, "trusted network");
         }
     }
 
     /// Notes an authenticated client (from `{auth_authen}`, known at MAIL).
-    pub fn note_auth(&self, session: &mut Session) {
-        if let Some(user) = session
+    pub fn note_auth(&self, session: &Session, ledger: &mut Ledger) {
+        let authenticated = session
             .macros
             .get("{auth_authen}")
-            .filter(|u| !u.is_empty())
-        {
-            session.auth = Some(user.clone());
-            if self.config.policy.skip_authenticated && !session.trusted {
-                session.trusted = true;
-                log_skip(session, "authenticated client");
-            }
+            .is_some_and(|u| !u.is_empty());
+        if authenticated && self.config.policy.skip_authenticated && !ledger.trusted {
+            ledger.trusted = true;
+            log_skip(session, "authenticated client");
         }
     }
 
-    /// Runs the checks of `stage` and decides what the milter answers.
-    pub async fn run(&self, stage: Stage, session: &mut Session) -> Verdict {
-        if session.trusted || session.accepted {
+    /// Runs the checks of `stage` and decides what the milter answers. At MAIL a new
+    /// transaction begins in the ledger; at RCPT the recipient is marked accepted when
+    /// the answer lets it through.
+    pub async fn run(&self, stage: Stage, session: &mut Session, ledger: &mut Ledger) -> Verdict {
+        match stage {
+            Stage::Mail => ledger.begin_transaction(),
+            Stage::Rcpt => ledger.tx.rcpts.push(Default::default()),
+            _ => {}
+        }
+        let verdict = self.decide(stage, session, ledger).await;
+        if stage == Stage::Rcpt && matches!(verdict, Verdict::Continue | Verdict::Accept) {
+            if let Some(mark) = ledger.current_rcpt() {
+                mark.accepted = true;
+            }
+        }
+        verdict
+    }
+
+    async fn decide(&self, stage: Stage, session: &mut Session, ledger: &mut Ledger) -> Verdict {
+        if ledger.trusted || ledger.accepted {
             return Verdict::Continue;
         }
         if stage == Stage::Rcpt {
-            if let Some(v) = self.enforce_held(session) {
+            if let Some(v) = self.enforce_held(session, ledger) {
                 return v;
             }
         }
-        if session.tx.accepted {
+        if ledger.tx.accepted {
             return Verdict::Continue;
         }
         for &i in &self.by_stage[stage.index()] {
@@ -131,21 +151,28 @@ impl Policy {
             let elapsed_us = started.elapsed().as_micros() as u64;
             bound.timer.observe(elapsed_us);
             let finding = match result {
-                Ok(Outcome { finding, facts }) => {
+                Ok(Outcome {
+                    finding,
+                    facts,
+                    edits,
+                }) => {
                     for f in facts {
                         session.record(f);
                     }
+                    ledger.tx.edits.extend(edits);
                     Ok(finding)
                 }
                 Err(CheckError::Temporary {
                     reason,
                     reply,
                     facts,
+                    edits,
                 }) => {
                     crate::metrics::global().count_check_error(bound.check.name());
                     for f in facts {
                         session.record(f);
                     }
+                    ledger.tx.edits.extend(edits);
                     Err((reason, reply))
                 }
             };
@@ -193,7 +220,7 @@ impl Policy {
             if bound.common.mode == Mode::Log {
                 continue;
             }
-            return self.apply(stage, session, bound.check.name(), reason, verdict);
+            return self.apply(stage, ledger, bound.check.name(), reason, verdict);
         }
         Verdict::Continue
     }
@@ -202,7 +229,7 @@ impl Policy {
     fn apply(
         &self,
         stage: Stage,
-        session: &mut Session,
+        ledger: &mut Ledger,
         check: &'static str,
         reason: String,
         verdict: Verdict,
@@ -231,32 +258,32 @@ impl Policy {
                 verdict,
             };
             if stage == Stage::Mail {
-                session.tx.held = Some(held);
-            } else if session.held.is_none() {
-                session.held = Some(held);
+                ledger.tx.held = Some(held);
+            } else if ledger.held.is_none() {
+                ledger.held = Some(held);
             }
             return Verdict::Continue;
         }
         match verdict {
             Verdict::Accept => {
                 if early && stage != Stage::Mail {
-                    session.accepted = true;
+                    ledger.accepted = true;
                     return Verdict::Accept;
                 }
-                session.tx.accepted = true;
+                ledger.tx.accepted = true;
                 // A message-level allow (sender OK) does not cancel a client-level hit
                 // held from connect/HELO — as in Postfix, where an OK in the sender
                 // restrictions does not undo a client restriction's reject. Keep the
                 // milter in the loop so the held hit is enforced at RCPT.
-                if session.held.is_some() {
+                if ledger.held.is_some() {
                     Verdict::Continue
                 } else {
                     Verdict::Accept
                 }
             }
             Verdict::DropRecipient => {
-                if let Some(r) = session.tx.rcpts.last_mut() {
-                    r.dropped = true;
+                if let Some(mark) = ledger.current_rcpt() {
+                    mark.dropped = true;
                 }
                 Verdict::Continue
             }
@@ -265,8 +292,8 @@ impl Policy {
     }
 
     /// At RCPT: a held hit rejects every recipient except the exempt ones.
-    fn enforce_held(&self, session: &Session) -> Option<Verdict> {
-        let held = session.held.as_ref().or(session.tx.held.as_ref())?;
+    fn enforce_held(&self, session: &Session, ledger: &Ledger) -> Option<Verdict> {
+        let held = ledger.held.as_ref().or(ledger.tx.held.as_ref())?;
         let rcpt = session.current_rcpt()?;
         if is_exempt(&self.config.policy.exempt_recipients, &rcpt.addr) {
             tracing::info!(
@@ -286,22 +313,29 @@ impl Policy {
     }
 
     /// Decides end of message: dropped recipients are removed, or the message is
-    /// discarded when none would be left.
-    pub async fn end_of_message(&self, session: &mut Session) -> EomOutcome {
+    /// discarded when none would be left; the header edits the checks asked for go with
+    /// the answer.
+    pub async fn end_of_message(&self, session: &mut Session, ledger: &mut Ledger) -> EomOutcome {
         let mut out = EomOutcome::default();
         if self.uses_stage(Stage::Eom) {
-            let v = self.run(Stage::Eom, session).await;
+            let v = self.run(Stage::Eom, session, ledger).await;
             if v != Verdict::Continue {
                 out.verdict = Some(v);
                 return out;
             }
         }
-        let accepted: Vec<&crate::session::Recipient> =
-            session.tx.rcpts.iter().filter(|r| r.accepted).collect();
+        out.edits = std::mem::take(&mut ledger.tx.edits);
+        let accepted: Vec<(&crate::session::Recipient, &ledger::RecipientMark)> = session
+            .tx
+            .rcpts
+            .iter()
+            .zip(&ledger.tx.rcpts)
+            .filter(|(_, m)| m.accepted)
+            .collect();
         let dropped: Vec<String> = accepted
             .iter()
-            .filter(|r| r.dropped)
-            .map(|r| r.addr.clone())
+            .filter(|(_, m)| m.dropped)
+            .map(|(r, _)| r.addr.clone())
             .collect();
         if !dropped.is_empty() && dropped.len() == accepted.len() {
             tracing::info!(
@@ -423,13 +457,20 @@ mod tests {
     fn held_until_rcpt_with_exemption() {
         let p = policy("[checks.helo]\n");
         let mut s = session_with("localhost");
-        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
-        assert!(s.held.is_some());
+        let mut l = Ledger::default();
+        assert_eq!(
+            block_on(p.run(Stage::Helo, &mut s, &mut l)),
+            Verdict::Continue
+        );
+        assert!(l.held.is_some());
         add_rcpt(&mut s, "postmaster@example.com");
-        assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Continue);
+        assert_eq!(
+            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
+            Verdict::Continue
+        );
         add_rcpt(&mut s, "bob@example.com");
         assert!(
-            matches!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Reject(r) if r.xcode == "5.7.1")
+            matches!(block_on(p.run(Stage::Rcpt, &mut s, &mut l)), Verdict::Reject(r) if r.xcode == "5.7.1")
         );
     }
 
@@ -437,25 +478,34 @@ mod tests {
     fn immediate_without_delay_and_log_mode() {
         let p = policy("[policy]\ndelay_reject = false\n[checks.helo]\n");
         let mut s = session_with("localhost");
+        let mut l = Ledger::default();
         assert!(matches!(
-            block_on(p.run(Stage::Helo, &mut s)),
+            block_on(p.run(Stage::Helo, &mut s, &mut l)),
             Verdict::Reject(_)
         ));
         let p = policy("[policy]\ndelay_reject = false\n[checks.helo]\nmode = \"log\"\n");
         let mut s = session_with("localhost");
-        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
-        assert!(s.held.is_none());
+        let mut l = Ledger::default();
+        assert_eq!(
+            block_on(p.run(Stage::Helo, &mut s, &mut l)),
+            Verdict::Continue
+        );
+        assert!(l.held.is_none());
     }
 
     #[test]
     fn message_allow_does_not_cancel_a_held_client_hit() {
         let p = policy("[checks.helo]\n");
         let mut s = session_with("localhost");
-        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        let mut l = Ledger::default();
+        assert_eq!(
+            block_on(p.run(Stage::Helo, &mut s, &mut l)),
+            Verdict::Continue
+        );
         // A MAIL-stage allowlist hit (as sender_access OK gives).
         let v = p.apply(
             Stage::Mail,
-            &mut s,
+            &mut l,
             "sender_access",
             "OK".into(),
             Verdict::Accept,
@@ -463,16 +513,19 @@ mod tests {
         assert_eq!(v, Verdict::Continue, "the milter must still see RCPT");
         add_rcpt(&mut s, "bob@example.com");
         assert!(matches!(
-            block_on(p.run(Stage::Rcpt, &mut s)),
+            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
             Verdict::Reject(_)
         ));
         add_rcpt(&mut s, "postmaster@example.com");
-        assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Continue);
+        assert_eq!(
+            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
+            Verdict::Continue
+        );
         // Without a held hit the allow ends filtering for the message at once.
-        let mut s = session_with("mail.example.com");
+        let mut l = Ledger::default();
         let v = p.apply(
             Stage::Mail,
-            &mut s,
+            &mut l,
             "sender_access",
             "OK".into(),
             Verdict::Accept,
@@ -484,39 +537,62 @@ mod tests {
     fn trusted_clients_skip() {
         let p = policy("[policy]\ntrusted_networks = [\"192.0.2.0/24\"]\ndelay_reject = false\n[checks.helo]\n");
         let mut s = session_with("localhost");
-        p.classify_client(&mut s);
-        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        let mut l = Ledger::default();
+        p.classify_client(&s, &mut l);
+        assert_eq!(
+            block_on(p.run(Stage::Helo, &mut s, &mut l)),
+            Verdict::Continue
+        );
     }
 
     #[test]
     fn drop_recipient_and_discard_when_none_left() {
         let p = policy("[policy]\ndelay_reject = false\n[checks.helo]\naction = \"discard\"\n");
         let mut s = session_with("localhost");
+        let mut l = Ledger::default();
         // Discard before a transaction is held even without delay_reject.
-        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        assert_eq!(
+            block_on(p.run(Stage::Helo, &mut s, &mut l)),
+            Verdict::Continue
+        );
         add_rcpt(&mut s, "a@example.com");
-        assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Discard);
+        assert_eq!(
+            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
+            Verdict::Discard
+        );
 
         // drop-recipient outside RCPT drops the whole message, never at connect/HELO.
         let p = policy("[checks.helo]\naction = \"drop-recipient\"\n");
         let mut s = session_with("localhost");
-        assert_eq!(block_on(p.run(Stage::Helo, &mut s)), Verdict::Continue);
+        let mut l = Ledger::default();
+        assert_eq!(
+            block_on(p.run(Stage::Helo, &mut s, &mut l)),
+            Verdict::Continue
+        );
         add_rcpt(&mut s, "a@example.com");
-        assert_eq!(block_on(p.run(Stage::Rcpt, &mut s)), Verdict::Discard);
+        assert_eq!(
+            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
+            Verdict::Discard
+        );
 
         let p = policy("");
         let mut s = session_with("mail.example.com");
+        let mut l = Ledger::default();
         add_rcpt(&mut s, "a@example.com");
         add_rcpt(&mut s, "b@example.com");
-        for r in &mut s.tx.rcpts {
-            r.accepted = true;
-        }
-        s.tx.rcpts[0].dropped = true;
-        let out = block_on(p.end_of_message(&mut s));
+        l.tx.rcpts = vec![
+            ledger::RecipientMark {
+                accepted: true,
+                dropped: false
+            };
+            2
+        ];
+        l.tx.rcpts[0].dropped = true;
+        let out = block_on(p.end_of_message(&mut s, &mut l));
         assert_eq!(out.delete_rcpts, vec!["a@example.com".to_string()]);
         assert_eq!(out.verdict, None);
-        s.tx.rcpts[1].dropped = true;
-        let out = block_on(p.end_of_message(&mut s));
+        l.tx.rcpts[1].dropped = true;
+        let out = block_on(p.end_of_message(&mut s, &mut l));
         assert_eq!(out.verdict, Some(Verdict::Discard));
     }
 }
