@@ -21,7 +21,7 @@ listen = ["unix:$tmp/$name.sock"]
 log_level = "warn"
 [dns]
 nameservers = ["$dns"]
-timeout_ms = 2000
+timeout = "2s"
 cache_size = $cache
 [checks.rdns]
 [checks.dnsbl]

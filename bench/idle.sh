@@ -93,7 +93,7 @@ max_connections = $((sessions + 100))
 log_level = "warn"
 [dns]
 nameservers = ["$dns"]
-timeout_ms = 2000
+timeout = "2s"
 [checks.client_access]
 map = "$tmp/client_access.cidr"
 [checks.helo]

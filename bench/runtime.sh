@@ -56,7 +56,7 @@ runtime = "$rt"
 log_level = "warn"
 [dns]
 nameservers = ["$dns"]
-timeout_ms = 2000
+timeout = "2s"
 cache_size = 10000
 [checks.client_access]
 map = "$tmp/client_access.cidr"

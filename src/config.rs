@@ -3,6 +3,7 @@
 //! Errors name the file, the line and the key, so an operator can go straight to the
 //! mistake; a config that does not validate is never used.
 
+use crate::checks::types::{check_count, collect_spellings, Spelling, TimeSpan};
 use crate::checks::{Registration, Section, SetupError};
 use crate::net::{Cidr, ListenSpec};
 use serde::{Deserialize, Serialize};
@@ -52,12 +53,14 @@ crate::section_config! {
         /// Group of unix sockets (group name).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub socket_group: Option<Spanned<String>> = None,
-        /// Concurrent milter connections; more wait to be accepted.
+        /// Concurrent milter connections, 1 to 100000; more wait to be accepted.
         pub max_connections: usize = 1000,
-        /// Seconds of silence from the MTA before a connection is dropped.
-        pub connection_timeout: u64 = 300,
-        /// Seconds sessions in flight get to finish on SIGTERM.
-        pub shutdown_timeout: u64 = 30,
+        /// Silence from the MTA after which a connection is dropped, 1s to 1d (a bare
+        /// number counts seconds: deprecated).
+        pub connection_timeout: TimeSpan = TimeSpan::from_secs(300),
+        /// Time sessions in flight get to finish on SIGTERM, 0s to 1h (a bare number
+        /// counts seconds: deprecated).
+        pub shutdown_timeout: TimeSpan = TimeSpan::from_secs(30),
         /// `current-thread` (least CPU per message) or `multi-thread`.
         pub runtime: RuntimeKind = RuntimeKind::CurrentThread,
         /// Write every session seen, in the replay format, to this directory.
@@ -67,6 +70,23 @@ crate::section_config! {
         pub log_format: LogFormat = LogFormat::Text,
         /// tracing filter, e.g. `info` or `mxgate=debug`.
         pub log_level: String = "info".into(),
+    }
+}
+
+impl DaemonConfig {
+    /// The ranges of the numeric keys; the key in the error is inside `[daemon]`.
+    pub fn validate(&self) -> Result<(), SetupError> {
+        check_count("max_connections", self.max_connections, 1..=100_000)?;
+        self.connection_timeout.check(
+            "connection_timeout",
+            TimeSpan::from_secs(1),
+            TimeSpan::from_secs(86_400),
+        )?;
+        self.shutdown_timeout.check(
+            "shutdown_timeout",
+            TimeSpan::from_secs(0),
+            TimeSpan::from_secs(3600),
+        )
     }
 }
 
@@ -148,9 +168,12 @@ impl Source {
     /// An error at a dotted key (`checks.relay.map`), with the key's line when the file
     /// has it (else its section's line).
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        // A key the file may still spell the old way (`timeout_ms`): both lookups fall
+        // back to the same table header, and a key's own line comes after it.
+        let old_spelling = (!key.contains('[')).then(|| key_line(&self.text, &format!("{key}_ms")));
         ConfigError {
             path: self.path.clone(),
-            line: key_line(&self.text, key),
+            line: key_line(&self.text, key).max(old_spelling.flatten()),
             key: Some(key.to_owned()),
             message: message.into(),
         }
@@ -216,8 +239,53 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     parse(&text, path)
 }
 
-/// Parses and validates config text; `path` is only used in messages.
+/// Parses and validates config text; `path` is only used in messages. Deprecated
+/// spellings (a duration as a bare number, a `*_ms` key) load, each with a warning in
+/// [`Config::warnings`] that names its line.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let (config, spellings) = collect_spellings(|| parse_checked(text, path));
+    let mut config = config?;
+    let deprecated: Vec<String> = spellings
+        .iter()
+        .filter_map(|s| deprecation(text, path, s))
+        .collect();
+    config.warnings.splice(0..0, deprecated);
+    Ok(config)
+}
+
+/// The warning for a duration spelt the old way (a bare number, or a key that ends in
+/// `_ms`), None for one written as it should be.
+fn deprecation(text: &str, path: &Path, s: &Spelling) -> Option<String> {
+    let start = s.span.start.min(text.len());
+    // The key is what stands before the `=` in front of the value (also inside an
+    // inline table); its table is the header above.
+    let before = text[..start].trim_end().strip_suffix('=')?;
+    let last = before
+        .rsplit(['\n', '{', ','])
+        .next()?
+        .trim()
+        .rsplit('.')
+        .next()?
+        .trim_matches(|c| c == '"' || c == '\'' || c == ' ');
+    let new = last.strip_suffix("_ms");
+    if new.is_none() && !s.bare_number {
+        return None;
+    }
+    let full = match key_at(text, start) {
+        Some(k) if k.ends_with(last) => k,
+        Some(k) => format!("{k}.{last}"),
+        None => last.to_owned(),
+    };
+    Some(format!(
+        "{}:{}: {full}: deprecated: write {} = \"{}\"",
+        path.display(),
+        line_of(text, start),
+        new.unwrap_or(last),
+        s.value
+    ))
+}
+
+fn parse_checked(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let err_at = |span: Option<std::ops::Range<usize>>, key: Option<String>, message: String| {
         let (line, key) = match span {
             Some(s) if s.end > 0 => (
@@ -286,13 +354,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             ));
         }
     }
-    if config.daemon.max_connections == 0 {
-        return Err(err_at(
-            None,
-            Some("daemon.max_connections".into()),
-            "must be at least 1".into(),
-        ));
-    }
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.daemon.log_level) {
         return Err(err_at(
             None,
@@ -301,15 +362,27 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         ));
     }
 
-    if let Err(m) = config.dns.servers() {
-        return Err(err_at(None, Some("dns.nameservers".into()), m));
-    }
-
     config.source = Arc::new(Source {
         path: path.to_owned(),
         text: text.to_owned(),
     });
     let source = Arc::clone(&config.source);
+    let in_section = |section: &str, e: SetupError| {
+        let key = match &e.key {
+            Some(k) => format!("{section}.{k}"),
+            None => section.to_owned(),
+        };
+        source.error_at(&key, e.message)
+    };
+    config
+        .daemon
+        .validate()
+        .map_err(|e| in_section("daemon", e))?;
+    config.dns.validate().map_err(|e| in_section("dns", e))?;
+    config
+        .database
+        .validate()
+        .map_err(|e| in_section("database", e))?;
     let mut sections: Vec<Arc<dyn Section>> = Vec::new();
     for name in &config.check_names.0 {
         let Some(reg) = crate::checks::registration(name) else {
@@ -619,6 +692,300 @@ mod tests {
         assert_eq!(key_line(t, "checks.dnsbl.lists[0].zone"), Some(6));
         assert_eq!(key_line(t, "checks.dnsbl.lists[1]"), None);
         assert_eq!(key_line(t, "checks.missing.x"), None);
+    }
+
+    #[test]
+    fn durations_are_written_with_a_unit() {
+        let c = parse_str("[dns]\ntimeout = \"300ms\"\nsession_budget = \"1m\"\n").unwrap();
+        assert_eq!(c.dns.timeout.get(), std::time::Duration::from_millis(300));
+        assert_eq!(
+            c.dns.session_budget.get(),
+            std::time::Duration::from_secs(60)
+        );
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let shown = c.to_toml();
+        assert!(shown.contains("timeout = \"300ms\""), "{shown}");
+        assert!(shown.contains("session_budget = \"1m\""), "{shown}");
+        assert!(shown.contains("connection_timeout = \"5m\""), "{shown}");
+    }
+
+    #[test]
+    fn old_spellings_load_with_a_located_warning() {
+        let text = "[daemon]\nconnection_timeout = 120\n\n[dns]\ntimeout_ms = 2000\nsession_budget = 900\n[database]\nquery_timeout_ms = \"2s\"\n[checks.spf]\ntimeout_ms = 5000\n[checks.greylist]\nenabled = false\ndelay = 60\n";
+        let c = parse(text, Path::new("t.toml")).unwrap();
+        let new = parse_str(
+            "[daemon]\nconnection_timeout = \"2m\"\n[dns]\ntimeout = \"2s\"\nsession_budget = \"900ms\"\n[database]\nquery_timeout = \"2s\"\n[checks.spf]\ntimeout = \"5s\"\n[checks.greylist]\nenabled = false\ndelay = \"1m\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.daemon.connection_timeout, new.daemon.connection_timeout);
+        assert_eq!(c.dns, new.dns);
+        assert_eq!(c.database, new.database);
+        assert_eq!(c.to_toml(), new.to_toml());
+        assert!(new.warnings.is_empty(), "{:?}", new.warnings);
+        assert_eq!(
+            c.warnings,
+            [
+                "t.toml:2: daemon.connection_timeout: deprecated: write connection_timeout = \"2m\"",
+                "t.toml:5: dns.timeout_ms: deprecated: write timeout = \"2s\"",
+                "t.toml:6: dns.session_budget: deprecated: write session_budget = \"900ms\"",
+                "t.toml:8: database.query_timeout_ms: deprecated: write query_timeout = \"2s\"",
+                "t.toml:10: checks.spf.timeout_ms: deprecated: write timeout = \"5s\"",
+                "t.toml:13: checks.greylist.delay: deprecated: write delay = \"1m\"",
+            ]
+        );
+        // Inline tables and dotted keys name the key too.
+        let c =
+            parse_str("dns = { attempts = 1, timeout_ms = 300 }\ndaemon.shutdown_timeout = 5\n")
+                .unwrap();
+        assert_eq!(
+            c.warnings,
+            [
+                "test.toml:1: dns.timeout_ms: deprecated: write timeout = \"300ms\"",
+                "test.toml:2: daemon.shutdown_timeout: deprecated: write shutdown_timeout = \"5s\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_durations_are_refused_with_their_line() {
+        for (text, line, key) in [
+            ("[dns]\n\ntimeout = \"2 s\"\n", 3, "dns.timeout"),
+            ("[dns]\ntimeout = \"2sec\"\n", 2, "dns.timeout"),
+            ("[dns]\ntimeout_ms = \"5\"\n", 2, "dns.timeout_ms"),
+            (
+                "[daemon]\nshutdown_timeout = -1\n",
+                2,
+                "daemon.shutdown_timeout",
+            ),
+            (
+                "[checks.relay]\nreload_interval = 1.5\n",
+                2,
+                "checks.relay.reload_interval",
+            ),
+        ] {
+            let e = parse_str(text).unwrap_err();
+            assert_eq!((e.line, e.key.as_deref()), (Some(line), Some(key)), "{e}");
+        }
+        let e = parse_str("[dns]\ntimeout = \"2sec\"\n").unwrap_err();
+        assert!(e.message.contains("ms, s, m, h, d or w"), "{e}");
+        assert!(e.message.contains("\"30s\""), "{e}");
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_refused_with_their_line() {
+        for (text, line, key, needle) in [
+            (
+                "[daemon]\nlisten = [\"unix:/tmp/x\"]\nmax_connections = 2305843009213693952\n",
+                3,
+                "daemon.max_connections",
+                "between 1 and 100000, not 2305843009213693952",
+            ),
+            (
+                "[daemon]\nmax_connections = 0\n",
+                2,
+                "daemon.max_connections",
+                "between 1 and 100000",
+            ),
+            (
+                "[daemon]\nconnection_timeout = 0\n",
+                2,
+                "daemon.connection_timeout",
+                "between 1s and 1d, not 0s",
+            ),
+            (
+                "[daemon]\nconnection_timeout = \"0s\"\n",
+                2,
+                "daemon.connection_timeout",
+                "between 1s and 1d",
+            ),
+            (
+                "[daemon]\nconnection_timeout = \"999ms\"\n",
+                2,
+                "daemon.connection_timeout",
+                "not 999ms",
+            ),
+            (
+                "[daemon]\nshutdown_timeout = \"2h\"\n",
+                2,
+                "daemon.shutdown_timeout",
+                "between 0s and 1h",
+            ),
+            (
+                "[dns]\ntimeout_ms = 5\n",
+                2,
+                "dns.timeout",
+                "between 10ms and 1m, not 5ms",
+            ),
+            (
+                "[dns]\nattempts = 0\n",
+                2,
+                "dns.attempts",
+                "between 1 and 10",
+            ),
+            (
+                "[dns]\ncache_size = 100000000\n",
+                2,
+                "dns.cache_size",
+                "between 0 and 10000000",
+            ),
+            (
+                "[dns]\nsession_budget = \"1h\"\n",
+                2,
+                "dns.session_budget",
+                "between 10ms and 10m",
+            ),
+            (
+                "[dns]\nnameservers = [\"x\"]\n",
+                2,
+                "dns.nameservers",
+                "not IP",
+            ),
+            (
+                "[database]\npool_size = 0\n",
+                2,
+                "database.pool_size",
+                "between 1 and 1000",
+            ),
+            (
+                "[database]\n\nconnect_timeout_ms = 0\n",
+                3,
+                "database.connect_timeout",
+                "between 10ms and 5m",
+            ),
+            (
+                "[database]\nquery_timeout = \"1d\"\n",
+                2,
+                "database.query_timeout",
+                "between 10ms and 5m",
+            ),
+            (
+                "[checks.spf]\ntimeout = \"1h\"\n",
+                2,
+                "checks.spf.timeout",
+                "between 10ms and 5m",
+            ),
+            (
+                "[checks.relay]\nmap = \"/nonexistent\"\nreload_interval_ms = 5\n",
+                3,
+                "checks.relay.reload_interval",
+                "between 10ms and 1d",
+            ),
+            (
+                "[checks.client_access]\nreload_interval = \"2d\"\n",
+                2,
+                "checks.client_access.reload_interval",
+                "between 10ms and 1d",
+            ),
+            (
+                "[checks.sender_access]\nreload_interval = \"0s\"\n",
+                2,
+                "checks.sender_access.reload_interval",
+                "between 10ms",
+            ),
+            (
+                "[checks.recipient_domain]\nreload_interval = \"1ms\"\n",
+                2,
+                "checks.recipient_domain.reload_interval",
+                "between 10ms",
+            ),
+            (
+                "[checks.denylist]\nreload_interval = \"1ms\"\n",
+                2,
+                "checks.denylist.reload_interval",
+                "between 10ms",
+            ),
+            (
+                "[checks.greylist]\ndelay = \"1500ms\"\n",
+                2,
+                "checks.greylist.delay",
+                "whole seconds",
+            ),
+            (
+                "[checks.greylist]\nmax_age = \"2y\"\n",
+                2,
+                "checks.greylist.max_age",
+                "ms, s, m",
+            ),
+            (
+                "[checks.greylist]\nmax_age = \"400d\"\n",
+                2,
+                "checks.greylist.max_age",
+                "between 1s and 365d",
+            ),
+            (
+                "[checks.greylist]\nexpire_interval = 0\n",
+                2,
+                "checks.greylist.expire_interval",
+                "between 1s and 1d",
+            ),
+            (
+                "[checks.greylist]\nauto_allowlist = 2000000\n",
+                2,
+                "checks.greylist.auto_allowlist",
+                "between 0 and 1000000",
+            ),
+            (
+                "[checks.greylist]\nflagged_dnsbl_score = 0\n",
+                2,
+                "checks.greylist.flagged_dnsbl_score",
+                "between 1 and 1000",
+            ),
+        ] {
+            let e = parse_str(text).unwrap_err();
+            assert_eq!((e.line, e.key.as_deref()), (Some(line), Some(key)), "{e}");
+            assert!(e.message.contains(needle), "{e}");
+        }
+    }
+
+    #[test]
+    fn every_duration_key_shows_a_string_default_with_a_unit() {
+        let durations = [
+            "daemon.connection_timeout",
+            "daemon.shutdown_timeout",
+            "dns.timeout",
+            "dns.session_budget",
+            "database.connect_timeout",
+            "database.query_timeout",
+            "checks.client_access.reload_interval",
+            "checks.sender_access.reload_interval",
+            "checks.recipient_domain.reload_interval",
+            "checks.relay.reload_interval",
+            "checks.denylist.reload_interval",
+            "checks.spf.timeout",
+            "checks.dnsbl.self_test_interval",
+            "checks.greylist.delay",
+            "checks.greylist.retry_window",
+            "checks.greylist.max_age",
+            "checks.greylist.expire_interval",
+        ];
+        let schema = crate::docs::schema();
+        let mut seen = 0;
+        for t in &schema {
+            for k in &t.keys {
+                let name = format!("{}.{}", t.name, k.name);
+                assert!(!k.name.ends_with("_ms"), "{name}: a unit in the key name");
+                let default = t.defaults.get(k.name);
+                let looks_like_a_duration = [
+                    "timeout", "interval", "budget", "delay", "window", "max_age",
+                ]
+                .iter()
+                .any(|w| k.name.ends_with(w));
+                if !durations.contains(&name.as_str()) {
+                    assert!(!looks_like_a_duration, "{name}: a duration not in the list");
+                    continue;
+                }
+                seen += 1;
+                let Some(toml::Value::String(s)) = default else {
+                    panic!("{name}: default {default:?} is not a string");
+                };
+                assert!(
+                    s.parse::<crate::checks::types::TimeSpan>().is_ok()
+                        && s.ends_with(|c: char| c.is_ascii_alphabetic()),
+                    "{name} = {s:?}"
+                );
+            }
+        }
+        assert_eq!(seen, durations.len());
     }
 
     #[test]

@@ -333,10 +333,10 @@ pub async fn serve(
     let callbacks = milter::callbacks(Arc::clone(&shared));
     let milter_config = indymilter::Config {
         max_connections: config.daemon.max_connections,
-        connection_timeout: Duration::from_secs(config.daemon.connection_timeout),
+        connection_timeout: config.daemon.connection_timeout.get(),
         ..Default::default()
     };
-    let grace = Duration::from_secs(config.daemon.shutdown_timeout);
+    let grace = config.daemon.shutdown_timeout.get();
     let metrics = if config.metrics.enabled {
         let registry = crate::metrics::global();
         let weak = Arc::downgrade(&control);
@@ -499,7 +499,10 @@ impl Embedded {
         config.socket_mode = 0o600;
         config.daemon.socket_owner = None;
         config.daemon.socket_group = None;
-        config.daemon.shutdown_timeout = config.daemon.shutdown_timeout.min(5);
+        config.daemon.shutdown_timeout = config
+            .daemon
+            .shutdown_timeout
+            .min(crate::checks::types::TimeSpan::from_secs(5));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve(config, None, async move {
             let _ = rx.await;

@@ -49,8 +49,8 @@ fn db_config(pg: &PgCluster) -> DbConfig {
         port: pg.port(),
         user: "postgres".into(),
         dbname: "postgres".into(),
-        connect_timeout_ms: 500,
-        query_timeout_ms: 500,
+        connect_timeout: mxgate::checks::types::TimeSpanMs::from_millis(500),
+        query_timeout: mxgate::checks::types::TimeSpanMs::from_millis(500),
         ..DbConfig::default()
     }
 }
