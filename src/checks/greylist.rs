@@ -105,7 +105,7 @@ crate::check_config! {
 }
 
 impl GreylistConfig {
-    /// The timing parameters, in seconds ([`GreylistConfig::validate`] has checked
+    /// The timing parameters, in seconds (validation at load has checked
     /// that they are whole seconds within a year).
     pub fn params(&self) -> Params {
         let secs = |t: TimeSpan| i64::try_from(t.get().as_secs()).unwrap_or(i64::MAX);
