@@ -20,7 +20,7 @@ listen = ["unix:$tmp/$name.sock"]
 log_level = "warn"
 [dns]
 nameservers = ["$dns"]
-timeout_ms = 2000
+timeout = "2s"
 cache_size = $cache
 TOML
   all_checks "$tmp" rdns dnsbl spf >> "$tmp/$name.toml"

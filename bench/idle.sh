@@ -91,7 +91,7 @@ max_connections = $((sessions + 100))
 log_level = "warn"
 [dns]
 nameservers = ["$dns"]
-timeout_ms = 2000
+timeout = "2s"
 TOML
   all_checks "$tmp" client_access helo rdns dnsbl spf sender_access sender_domain recipient_domain \
       relay denylist attachments greylist |

@@ -54,7 +54,7 @@ runtime = "$rt"
 log_level = "warn"
 [dns]
 nameservers = ["$dns"]
-timeout_ms = 2000
+timeout = "2s"
 cache_size = 10000
 TOML
   all_checks "$tmp" client_access helo rdns dnsbl spf attachments >> "$tmp/$rt.toml"

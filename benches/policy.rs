@@ -186,7 +186,7 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 fn config_text(fx: &Fixtures, sections: &[&str]) -> String {
     let mut text = format!(
-        "[dns]\nnameservers = [\"{}\"]\ntimeout_ms = 2000\ncache_size = 10000\n\
+        "[dns]\nnameservers = [\"{}\"]\ntimeout = \"2s\"\ncache_size = 10000\n\
          [database]\nhost = \"{}\"\nport = {}\nuser = \"postgres\"\ndbname = \"postgres\"\n",
         fx.dns.addr(),
         fx.pg.socket_dir().display(),

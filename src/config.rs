@@ -3,6 +3,7 @@
 //! Errors name the file, the line and the key, so an operator can go straight to the
 //! mistake; a config that does not validate is never used.
 
+use crate::checks::types::{check_count, collect_spellings, Spelling, TimeSpan};
 use crate::checks::{Registration, Section, SetupError};
 use crate::net::{Cidr, ListenSpec};
 use serde::{Deserialize, Serialize};
@@ -52,12 +53,14 @@ crate::section_config! {
         /// Group of unix sockets (group name).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub socket_group: Option<Spanned<String>> = None,
-        /// Concurrent milter connections; more wait to be accepted.
+        /// Concurrent milter connections, 1 to 100000; more wait to be accepted.
         pub max_connections: usize = 1000,
-        /// Seconds of silence from the MTA before a connection is dropped.
-        pub connection_timeout: u64 = 300,
-        /// Seconds sessions in flight get to finish on SIGTERM.
-        pub shutdown_timeout: u64 = 30,
+        /// Silence from the MTA after which a connection is dropped, 1s to 1d (a bare
+        /// number counts seconds: deprecated).
+        pub connection_timeout: TimeSpan = TimeSpan::from_secs(300),
+        /// Time sessions in flight get to finish on SIGTERM, 0s to 1h (a bare number
+        /// counts seconds: deprecated).
+        pub shutdown_timeout: TimeSpan = TimeSpan::from_secs(30),
         /// `current-thread` (least CPU per message) or `multi-thread`.
         pub runtime: RuntimeKind = RuntimeKind::CurrentThread,
         /// Write every session seen, in the replay format, to this directory.
@@ -67,6 +70,23 @@ crate::section_config! {
         pub log_format: LogFormat = LogFormat::Text,
         /// tracing filter, e.g. `info` or `mxgate=debug`.
         pub log_level: String = "info".into(),
+    }
+}
+
+impl DaemonConfig {
+    /// The ranges of the numeric keys; the key in the error is inside `[daemon]`.
+    pub fn validate(&self) -> Result<(), SetupError> {
+        check_count("max_connections", self.max_connections, 1..=100_000)?;
+        self.connection_timeout.check(
+            "connection_timeout",
+            TimeSpan::from_secs(1),
+            TimeSpan::from_secs(86_400),
+        )?;
+        self.shutdown_timeout.check(
+            "shutdown_timeout",
+            TimeSpan::from_secs(0),
+            TimeSpan::from_secs(3600),
+        )
     }
 }
 
@@ -148,9 +168,12 @@ impl Source {
     /// An error at a dotted key (`checks.relay.map`), with the key's line when the file
     /// has it (else its section's line).
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        // A key the file may still spell the old way (`timeout_ms`): both lookups fall
+        // back to the same table header, and a key's own line comes after it.
+        let old_spelling = (!key.contains('[')).then(|| key_line(&self.text, &format!("{key}_ms")));
         ConfigError {
             path: self.path.clone(),
-            line: key_line(&self.text, key),
+            line: key_line(&self.text, key).max(old_spelling.flatten()),
             key: Some(key.to_owned()),
             message: message.into(),
         }
@@ -216,8 +239,53 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     parse(&text, path)
 }
 
-/// Parses and validates config text; `path` is only used in messages.
+/// Parses and validates config text; `path` is only used in messages. Deprecated
+/// spellings (a duration as a bare number, a `*_ms` key) load, each with a warning in
+/// [`Config::warnings`] that names its line.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let (config, spellings) = collect_spellings(|| parse_checked(text, path));
+    let mut config = config?;
+    let deprecated: Vec<String> = spellings
+        .iter()
+        .filter_map(|s| deprecation(text, path, s))
+        .collect();
+    config.warnings.splice(0..0, deprecated);
+    Ok(config)
+}
+
+/// The warning for a duration spelt the old way (a bare number, or a key that ends in
+/// `_ms`), None for one written as it should be.
+fn deprecation(text: &str, path: &Path, s: &Spelling) -> Option<String> {
+    let start = s.span.start.min(text.len());
+    // The key is what stands before the `=` in front of the value (also inside an
+    // inline table); its table is the header above.
+    let before = text[..start].trim_end().strip_suffix('=')?;
+    let last = before
+        .rsplit(['\n', '{', ','])
+        .next()?
+        .trim()
+        .rsplit('.')
+        .next()?
+        .trim_matches(|c| c == '"' || c == '\'' || c == ' ');
+    let new = last.strip_suffix("_ms");
+    if new.is_none() && !s.bare_number {
+        return None;
+    }
+    let full = match key_at(text, start) {
+        Some(k) if k.ends_with(last) => k,
+        Some(k) => format!("{k}.{last}"),
+        None => last.to_owned(),
+    };
+    Some(format!(
+        "{}:{}: {full}: deprecated: write {} = \"{}\"",
+        path.display(),
+        line_of(text, start),
+        new.unwrap_or(last),
+        s.value
+    ))
+}
+
+fn parse_checked(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let err_at = |span: Option<std::ops::Range<usize>>, key: Option<String>, message: String| {
         let (line, key) = match span {
             Some(s) if s.end > 0 => (
@@ -286,13 +354,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             ));
         }
     }
-    if config.daemon.max_connections == 0 {
-        return Err(err_at(
-            None,
-            Some("daemon.max_connections".into()),
-            "must be at least 1".into(),
-        ));
-    }
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.daemon.log_level) {
         return Err(err_at(
             None,
@@ -301,15 +362,27 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         ));
     }
 
-    if let Err(m) = config.dns.servers() {
-        return Err(err_at(None, Some("dns.nameservers".into()), m));
-    }
-
     config.source = Arc::new(Source {
         path: path.to_owned(),
         text: text.to_owned(),
     });
     let source = Arc::clone(&config.source);
+    let in_section = |section: &str, e: SetupError| {
+        let key = match &e.key {
+            Some(k) => format!("{section}.{k}"),
+            None => section.to_owned(),
+        };
+        source.error_at(&key, e.message)
+    };
+    config
+        .daemon
+        .validate()
+        .map_err(|e| in_section("daemon", e))?;
+    config.dns.validate().map_err(|e| in_section("dns", e))?;
+    config
+        .database
+        .validate()
+        .map_err(|e| in_section("database", e))?;
     let mut sections: Vec<Arc<dyn Section>> = Vec::new();
     for name in &config.check_names.0 {
         let Some(reg) = crate::checks::registration(name) else {
@@ -533,6 +606,9 @@ impl Config {
         self.checks.iter().map(|s| (s.registration(), s))
     }
 }
+
+#[cfg(test)]
+mod spelling_tests;
 
 #[cfg(test)]
 mod tests {

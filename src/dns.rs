@@ -10,6 +10,8 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use hickory_resolver::TokioResolver;
 
+use crate::checks::types::{check_count, TimeSpanMs};
+use crate::checks::SetupError;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -22,18 +24,41 @@ crate::section_config! {
     pub struct DnsConfig {
         /// Name servers as `IP` or `IP:PORT`; empty means /etc/resolv.conf.
         pub nameservers: Vec<String> = Vec::new(),
-        /// Milliseconds to wait for one answer.
-        pub timeout_ms: u64 = 2000,
-        /// Tries per query (per name server).
+        /// Time to wait for one answer, 10ms to 1m (formerly `timeout_ms`, a number
+        /// of milliseconds).
+        #[serde(alias = "timeout_ms")]
+        pub timeout: TimeSpanMs = TimeSpanMs::from_secs(2),
+        /// Tries per query (per name server), 1 to 10.
         pub attempts: usize = 2,
-        /// Cached answers; 0 turns the cache off.
+        /// Cached answers, up to 10000000; 0 turns the cache off.
         pub cache_size: u64 = 10_000,
-        /// Total milliseconds of DNS one SMTP session may spend (all checks together).
-        pub session_budget_ms: u64 = 15_000,
+        /// Total time of DNS one SMTP session may spend (all checks together), 10ms
+        /// to 10m (formerly `session_budget_ms`, a number of milliseconds).
+        #[serde(alias = "session_budget_ms")]
+        pub session_budget: TimeSpanMs = TimeSpanMs::from_secs(15),
     }
 }
 
 impl DnsConfig {
+    /// The ranges of the numeric keys; the key in the error is inside `[dns]`.
+    pub fn validate(&self) -> Result<(), SetupError> {
+        self.timeout.check(
+            "timeout",
+            TimeSpanMs::from_millis(10),
+            TimeSpanMs::from_secs(60),
+        )?;
+        check_count("attempts", self.attempts, 1..=10)?;
+        check_count("cache_size", self.cache_size, 0..=10_000_000)?;
+        self.session_budget.check(
+            "session_budget",
+            TimeSpanMs::from_millis(10),
+            TimeSpanMs::from_secs(600),
+        )?;
+        self.servers()
+            .map(|_| ())
+            .map_err(|m| SetupError::key("nameservers", m))
+    }
+
     /// Parsed name server addresses (port 53 when none given).
     pub fn servers(&self) -> Result<Vec<SocketAddr>, String> {
         self.nameservers
@@ -212,7 +237,7 @@ impl Dns {
                 ResolverOpts::default(),
             )
         };
-        opts.timeout = Duration::from_millis(cfg.timeout_ms.max(1));
+        opts.timeout = cfg.timeout.get().max(Duration::from_millis(1));
         opts.attempts = cfg.attempts.max(1);
         opts.cache_size = cfg.cache_size;
         // Mail checks ask about names from the Internet, never about this host's
@@ -229,7 +254,7 @@ impl Dns {
         });
         Ok(Dns {
             resolver,
-            budget: Duration::from_millis(cfg.session_budget_ms.max(1)),
+            budget: cfg.session_budget.get().max(Duration::from_millis(1)),
             front,
         })
     }

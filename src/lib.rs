@@ -22,5 +22,6 @@ pub mod replay;
 pub mod session;
 pub mod spf_lookup;
 pub mod store;
+pub mod task;
 pub mod text;
 pub mod verdict;

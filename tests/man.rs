@@ -188,8 +188,13 @@ fn normalized(table: &str, key: &str, value: &str) -> Option<toml::Value> {
 #[test]
 fn shipped_config_matches_the_code() {
     let conf = read("conf/mxgate.toml");
-    mxgate::config::parse(&conf, Path::new("conf/mxgate.toml"))
+    let loaded = mxgate::config::parse(&conf, Path::new("conf/mxgate.toml"))
         .unwrap_or_else(|e| panic!("the shipped config does not load: {e}"));
+    assert!(
+        loaded.warnings.is_empty(),
+        "the shipped config has warnings: {:?}",
+        loaded.warnings
+    );
     let shown = shown_keys(&conf);
     let schema = mxgate::docs::schema();
     let mut problems = Vec::new();

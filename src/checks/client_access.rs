@@ -17,6 +17,7 @@ use crate::verdict::{Action, Reply};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use super::types::{check_reload_interval, TimeSpanMs};
 use std::time::Duration;
 
 crate::check_config! {
@@ -29,8 +30,10 @@ crate::check_config! {
         /// The CIDR table: `network action [text]` lines (Postfix cidr: syntax).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub map: Option<PathBuf> = None,
-        /// Milliseconds between checks of the map file for changes.
-        pub reload_interval_ms: u64 = 1000,
+        /// How often the map file is checked for changes, 10ms to 1d (formerly
+        /// `reload_interval_ms`, a number of milliseconds).
+        #[serde(alias = "reload_interval_ms")]
+        pub reload_interval: TimeSpanMs = TimeSpanMs::from_secs(1),
     }
 }
 
@@ -44,6 +47,7 @@ impl CheckSpec for ClientAccess {
     type Config = ClientAccessConfig;
 
     fn validate(cfg: &ClientAccessConfig) -> Result<(), SetupError> {
+        check_reload_interval(cfg.reload_interval)?;
         match cfg.map {
             Some(_) => Ok(()),
             None => Err(SetupError::key("map", "is not set (the CIDR table file to use)")),
@@ -53,7 +57,7 @@ impl CheckSpec for ClientAccess {
     fn build(cfg: &ClientAccessConfig, _env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
         Self::validate(cfg)?;
         let path = cfg.map.as_deref().unwrap_or(Path::new(""));
-        let map = open_watched::<CidrTable>(path, cfg.reload_interval_ms)
+        let map = open_watched::<CidrTable>(path, cfg.reload_interval.get())
             .map_err(|m| SetupError::key("map", m))?;
         Ok(Box::new(ClientAccessCheck {
             cfg: cfg.clone(),
@@ -65,10 +69,10 @@ impl CheckSpec for ClientAccess {
 /// Opens an access table and watches it for changes; the error names file:line.
 pub(crate) fn open_watched<T: TableFormat>(
     path: &Path,
-    interval_ms: u64,
+    interval: Duration,
 ) -> Result<Arc<MapFile<AccessMap<T>>>, String> {
     let map = MapFile::<AccessMap<T>>::open(path).map_err(|e| e.to_string())?;
-    map.watch(Duration::from_millis(interval_ms.max(10)));
+    map.watch(interval);
     Ok(map)
 }
 

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use super::types::{check_reload_interval, TimeSpanMs};
 
 crate::check_config! {
     /// `[checks.denylist]`. `action` is the action given to entries added or imported
@@ -37,8 +37,10 @@ crate::check_config! {
         /// The map file for `backend = "file"`: `address action [reason]` lines.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub map: Option<PathBuf> = None,
-        /// Milliseconds between checks of the map file for changes.
-        pub reload_interval_ms: u64 = 1000,
+        /// How often the map file is checked for changes, 10ms to 1d (formerly
+        /// `reload_interval_ms`, a number of milliseconds).
+        #[serde(alias = "reload_interval_ms")]
+        pub reload_interval: TimeSpanMs = TimeSpanMs::from_secs(1),
         /// Recipient delimiter (`"+"`): `user+ext@domain` also matches `user@domain`.
         pub recipient_delimiter: Delimiter = Delimiter::default(),
         /// Also try parent domains (`.example.com`, `example.com` for `a.example.com`).
@@ -269,6 +271,7 @@ impl CheckSpec for Denylist {
     type Config = DenylistConfig;
 
     fn validate(cfg: &DenylistConfig) -> Result<(), SetupError> {
+        check_reload_interval(cfg.reload_interval)?;
         DenylistCheck::settings(cfg).map(|_| ())
     }
 
@@ -330,7 +333,7 @@ impl DenylistCheck {
             (Backend::File, Some(path)) => {
                 let map = MapFile::<DenyTable>::open(path)
                     .map_err(|e| SetupError::key("map", e.to_string()))?;
-                map.watch(Duration::from_millis(cfg.reload_interval_ms.max(10)));
+                map.watch(cfg.reload_interval.get());
                 Store::File(map)
             }
             (Backend::File, None) => return Err(SetupError::key("map", "is not set")),

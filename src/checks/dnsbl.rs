@@ -24,184 +24,23 @@
 //! 127.0.0.1, or does not list 127.0.0.2) is disabled until it answers right again.
 
 pub mod answer;
+pub mod config;
 pub mod template;
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
-use crate::checks::common::OnError;
+use crate::checks::types::{check_count, TimeSpan};
 use crate::dns::{nibbles, Dns, DnsError};
 use crate::session::{Fact, Session, Stage};
 use crate::verdict::{Action, Reply};
 use answer::{classify, error_hint, is_listing, AnswerClass, AnswerSpec};
-use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+pub use config::{DnsblConfig, ListConfig, ListName, Threshold, Zone};
+use crate::task::AbortOnDrop;
 use template::{printable_txt, ReplyTemplate, Vars, DEFAULT_TEMPLATE};
 use tokio::time::Instant;
-
-crate::check_config! {
-    /// `[checks.dnsbl]`: the lists, the threshold and the self-test.
-    pub struct DnsblConfig {
-        action: Action::Reject,
-        on_error: OnError::Continue;
-        /// The lists, as `[[checks.dnsbl.lists]]` tables.
-        pub lists: Vec<ListConfig> = Vec::new(),
-        /// A summed weight at or above this is a hit (postscreen's
-        /// postscreen_dnsbl_threshold).
-        pub threshold: Threshold = Threshold(1),
-        /// Look up the TXT record of the list that caused a hit, when its reply
-        /// template shows it (`{txt}`); one more query, only for listed clients.
-        pub query_txt: bool = true,
-        /// Query each list's RFC 5782 test points at start and every
-        /// `self_test_interval` seconds; disable lists that answer wrongly.
-        pub self_test: bool = false,
-        /// Seconds between self-tests.
-        pub self_test_interval: Seconds = Seconds(300),
-    }
-}
-
-crate::documented! {
-/// One `[[checks.dnsbl.lists]]` table.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListConfig {
-    /// The list's DNS zone, e.g. `zen.spamhaus.org`.
-    pub zone: Zone,
-    /// Name for logs, facts and `{name}`; the zone when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<ListName>,
-    /// Added to the score when the client is listed; negative for allowlists.
-    #[serde(default = "default_weight")]
-    pub weight: i32,
-    /// Answers that count as listed; empty: any 127.0.0.0/8 answer that is not an
-    /// error code.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub answers: Vec<AnswerSpec>,
-    /// Reply text template for hits caused by this list (see [`template`]); else the
-    /// check's `reply.text`, else [`DEFAULT_TEMPLATE`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply: Option<ReplyTemplate>,
-    /// Query the list for IPv4 clients (and IPv4-mapped IPv6 ones).
-    #[serde(default = "yes")]
-    pub ipv4: bool,
-    /// Query the list for IPv6 clients.
-    #[serde(default = "yes")]
-    pub ipv6: bool,
-}
-}
-
-fn default_weight() -> i32 {
-    1
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// A DNS zone name: letters, digits, `-`, `_`; no empty labels; stored lower-case
-/// without the trailing dot.
-#[derive(Clone, Debug, Eq, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Zone(String);
-
-impl TryFrom<String> for Zone {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        let z = s.trim().trim_end_matches('.').to_ascii_lowercase();
-        let ok_label = |l: &str| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        };
-        if z.is_empty() || z.len() > 200 || !z.split('.').all(ok_label) {
-            return Err(format!(
-                "zone {s:?} is not a DNS name such as \"zen.spamhaus.org\""
-            ));
-        }
-        Ok(Zone(z))
-    }
-}
-
-impl From<Zone> for String {
-    fn from(z: Zone) -> String {
-        z.0
-    }
-}
-
-/// A list's name: 1–64 of letters, digits, `.`, `-`, `_` (it appears in logs and
-/// may appear in replies).
-#[derive(Clone, Debug, Eq, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ListName(String);
-
-impl TryFrom<String> for ListName {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        if s.is_empty()
-            || s.len() > 64
-            || !s
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-        {
-            return Err(format!(
-                "list name {s:?}: use 1-64 letters, digits, '.', '-' or '_'"
-            ));
-        }
-        Ok(ListName(s))
-    }
-}
-
-impl From<ListName> for String {
-    fn from(n: ListName) -> String {
-        n.0
-    }
-}
-
-/// The score threshold; at least 1, since 0 or less would hit every client.
-#[derive(Clone, Copy, Debug, Eq, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct Threshold(pub i32);
-
-impl TryFrom<i64> for Threshold {
-    type Error = String;
-    fn try_from(v: i64) -> Result<Self, String> {
-        i32::try_from(v)
-            .ok()
-            .filter(|v| *v >= 1)
-            .map(Threshold)
-            .ok_or_else(|| format!("threshold {v}: must be at least 1 (0 would hit every client)"))
-    }
-}
-
-impl From<Threshold> for i64 {
-    fn from(t: Threshold) -> i64 {
-        i64::from(t.0)
-    }
-}
-
-/// A number of seconds, at least 1.
-#[derive(Clone, Copy, Debug, Eq, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct Seconds(pub u64);
-
-impl TryFrom<i64> for Seconds {
-    type Error = String;
-    fn try_from(v: i64) -> Result<Self, String> {
-        u64::try_from(v)
-            .ok()
-            .filter(|v| *v >= 1)
-            .map(Seconds)
-            .ok_or_else(|| format!("{v}: must be at least 1 second"))
-    }
-}
-
-impl From<Seconds> for i64 {
-    fn from(s: Seconds) -> i64 {
-        i64::try_from(s.0).unwrap_or(i64::MAX)
-    }
-}
 
 /// The DNS list check as a plugin.
 pub struct Dnsbl;
@@ -259,14 +98,6 @@ pub struct DnsblCheck {
     inner: Arc<Inner>,
     // Aborts the self-test task when the check goes (the policy is rebuilt on SIGHUP).
     _self_test: Option<AbortOnDrop>,
-}
-
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 struct Inner {
@@ -373,6 +204,14 @@ fn canonical(ip: IpAddr) -> IpAddr {
 impl DnsblCheck {
     /// What can be judged of the section without DNS: the lists and the reply template.
     fn settings(cfg: &DnsblConfig) -> Result<ReplyTemplate, SetupError> {
+        cfg.self_test_interval.check(
+            "self_test_interval",
+            TimeSpan::from_secs(1),
+            TimeSpan::from_secs(86400),
+        )?;
+        for (i, l) in cfg.lists.iter().enumerate() {
+            check_count(&format!("lists[{i}].weight"), l.weight, -1000..=1000)?;
+        }
         if cfg.lists.is_empty() {
             return Err(SetupError::key(
                 "lists",
@@ -438,13 +277,13 @@ impl DnsblCheck {
             action: cfg.action,
             reply: cfg.reply.as_ref().map(|r| r.get_ref().to_reply()),
             template,
-            interval: Duration::from_secs(cfg.self_test_interval.0),
+            interval: cfg.self_test_interval.get(),
             ready,
         });
         let task = match runtime.filter(|_| self_test) {
             Some(rt) => {
                 let weak = Arc::downgrade(&inner);
-                Some(AbortOnDrop(rt.spawn(self_test_loop(weak)).abort_handle()))
+                Some(AbortOnDrop::new(rt.spawn(self_test_loop(weak)).abort_handle()))
             }
             None => None,
         };
@@ -812,259 +651,4 @@ pub fn query_name(ip: IpAddr, zone: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reverse_query_names() {
-        let v4: IpAddr = "192.0.2.10".parse().unwrap();
-        assert_eq!(query_name(v4, "dnsbl.test"), "10.2.0.192.dnsbl.test");
-        assert!(query_prefix(v4).0);
-        let mapped: IpAddr = "::ffff:192.0.2.10".parse().unwrap();
-        assert_eq!(query_name(mapped, "dnsbl.test"), "10.2.0.192.dnsbl.test");
-        assert!(query_prefix(mapped).0);
-        let v6: IpAddr = "2001:db8::25".parse().unwrap();
-        assert_eq!(
-            query_name(v6, "dnsbl.test"),
-            "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.dnsbl.test"
-        );
-        assert!(!query_prefix(v6).0);
-        // The RFC 5782 IPv6 test point is not IPv4-mapped in the query sense of a client,
-        // but the self-test builds it from nibbles directly.
-        assert_eq!(
-            nibbles(Ipv4Addr::new(127, 0, 0, 2).to_ipv6_mapped()),
-            "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
-        );
-    }
-
-    fn listed() -> ListResult {
-        ListResult::Listed(Ipv4Addr::new(127, 0, 0, 2))
-    }
-
-    fn failed() -> ListResult {
-        ListResult::Failed("SERVFAIL".into())
-    }
-
-    #[test]
-    fn tally_weights_and_threshold() {
-        let (l, n, s) = (listed(), ListResult::NotListed, ListResult::Skipped);
-        assert_eq!(
-            tally(&[(1, &l), (1, &n)], 1),
-            Tally::Certain {
-                score: 1,
-                hit: true
-            }
-        );
-        assert_eq!(
-            tally(&[(1, &l), (1, &n)], 2),
-            Tally::Certain {
-                score: 1,
-                hit: false
-            }
-        );
-        assert_eq!(
-            tally(&[(1, &l), (1, &l)], 2),
-            Tally::Certain {
-                score: 2,
-                hit: true
-            }
-        );
-        // An allowlist cancels a listing.
-        assert_eq!(
-            tally(&[(2, &l), (-2, &l)], 1),
-            Tally::Certain {
-                score: 0,
-                hit: false
-            }
-        );
-        // Skipped lists (disabled, other family) do not count either way.
-        assert_eq!(
-            tally(&[(5, &s), (1, &n)], 1),
-            Tally::Certain {
-                score: 0,
-                hit: false
-            }
-        );
-    }
-
-    #[test]
-    fn tally_failures_only_matter_when_they_could_change_the_verdict() {
-        let (l, n, f) = (listed(), ListResult::NotListed, failed());
-        // Already over the threshold; the failed blocklist could only add.
-        assert_eq!(
-            tally(&[(1, &l), (1, &f)], 1),
-            Tally::Certain {
-                score: 1,
-                hit: true
-            }
-        );
-        // Below, and the failed list could have pushed it over.
-        assert_eq!(tally(&[(1, &l), (1, &f)], 2), Tally::Uncertain { score: 1 });
-        // Below, and even a listing on the failed list would not reach it.
-        assert_eq!(
-            tally(&[(1, &n), (1, &f)], 2),
-            Tally::Certain {
-                score: 0,
-                hit: false
-            }
-        );
-        // A failed allowlist could have cancelled a hit.
-        assert_eq!(
-            tally(&[(1, &l), (-1, &f)], 1),
-            Tally::Uncertain { score: 1 }
-        );
-        // …but not when the hit is far above.
-        assert_eq!(
-            tally(&[(3, &l), (-1, &f)], 1),
-            Tally::Certain {
-                score: 3,
-                hit: true
-            }
-        );
-        // A failed allowlist on a clean client changes nothing.
-        assert_eq!(
-            tally(&[(1, &n), (-1, &f)], 1),
-            Tally::Certain {
-                score: 0,
-                hit: false
-            }
-        );
-    }
-
-    fn ok(v: &[&str]) -> Result<Vec<Ipv4Addr>, DnsError> {
-        Ok(v.iter().map(|s| s.parse().unwrap()).collect())
-    }
-
-    #[test]
-    fn self_test_judgement() {
-        let nx = Err(DnsError::NotFound);
-        let tmp = || Err(DnsError::Temporary("timeout".into()));
-        assert_eq!(judge_self_test(&ok(&["127.0.0.2"]), &nx), SelfTest::Good);
-        assert!(matches!(
-            judge_self_test(&ok(&["127.0.0.2"]), &ok(&["127.0.0.2"])),
-            SelfTest::Bad(w) if w.contains("127.0.0.1")
-        ));
-        assert!(
-            matches!(judge_self_test(&nx, &nx), SelfTest::Bad(w) if w.contains("does not list"))
-        );
-        assert!(matches!(
-            judge_self_test(&ok(&["127.255.255.254"]), &ok(&["127.255.255.254"])),
-            SelfTest::Bad(w) if w.contains("public")
-        ));
-        assert!(matches!(
-            judge_self_test(&ok(&["198.51.100.7"]), &nx),
-            SelfTest::Bad(w) if w.contains("outside")
-        ));
-        assert!(matches!(judge_self_test(&tmp(), &nx), SelfTest::Unknown(_)));
-        assert!(matches!(
-            judge_self_test(&ok(&["127.0.0.2"]), &tmp()),
-            SelfTest::Unknown(_)
-        ));
-        // A list that lists everything is bad even if 127.0.0.2 timed out.
-        assert!(matches!(
-            judge_self_test(&tmp(), &ok(&["127.0.0.2"])),
-            SelfTest::Bad(_)
-        ));
-    }
-
-    fn parse(text: &str) -> Result<crate::config::Config, crate::config::ConfigError> {
-        crate::config::parse(text, std::path::Path::new("t.toml"))
-    }
-
-    const LISTS: &str = r#"[checks.dnsbl]
-threshold = 2
-[[checks.dnsbl.lists]]
-zone = "Zen.Example."
-name = "zen"
-weight = 2
-answers = ["127.0.0.2", "127.0.0.[4..7]", "127.0.1.0/24", "mask:0x08"]
-reply = "Blocked by {name}{txt:: }"
-[[checks.dnsbl.lists]]
-zone = "wl.example"
-weight = -2
-ipv6 = false
-"#;
-
-    #[test]
-    fn config_parses_with_defaults() {
-        let c = parse(LISTS).unwrap();
-        let d = c.section::<DnsblConfig>().unwrap();
-        assert_eq!(d.threshold, Threshold(2));
-        assert_eq!(d.on_error, OnError::Continue);
-        assert_eq!(d.action, Action::Reject);
-        assert!(d.query_txt && !d.self_test);
-        assert_eq!(d.self_test_interval, Seconds(300));
-        assert_eq!(d.lists[0].zone, Zone("zen.example".into()));
-        assert_eq!(d.lists[0].answers.len(), 4);
-        assert_eq!(d.lists[1].weight, -2);
-        assert!(d.lists[1].ipv4 && !d.lists[1].ipv6);
-        assert_eq!(d.lists[1].name, None);
-        // The effective config prints and reads back the same.
-        let again = parse(&c.to_toml()).unwrap();
-        let a = again.section::<DnsblConfig>().unwrap().clone();
-        assert_eq!(a.lists[0].answers, d.lists[0].answers);
-        assert_eq!(a.lists[0].reply, d.lists[0].reply);
-        assert_eq!(a.threshold, d.threshold);
-    }
-
-    #[test]
-    fn bad_values_refused_at_load_with_line() {
-        for (text, line, needle) in [
-            (
-                "[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"x.example\"\nanswers = [\"192.0.2.1\"]\n",
-                4,
-                "never count",
-            ),
-            (
-                "[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"bad zone\"\n",
-                3,
-                "not a DNS name",
-            ),
-            ("[checks.dnsbl]\nthreshold = 0\n", 2, "at least 1"),
-            (
-                "[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"x.example\"\nreply = \"{rbl}\"\n",
-                4,
-                "unknown placeholder",
-            ),
-            (
-                "[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"x.example\"\nwieght = 1\n",
-                4,
-                "unknown field",
-            ),
-            ("[checks.dnsbl]\nself_test_interval = 0\n", 2, "at least 1"),
-        ] {
-            let e = parse(text).unwrap_err();
-            assert_eq!(e.line, Some(line), "{e}");
-            assert!(e.to_string().contains(needle), "{e}");
-        }
-    }
-
-    #[test]
-    fn builds_without_runtime_and_refuses_no_lists() {
-        let c = parse(&LISTS.replace("threshold = 2", "threshold = 2\nself_test = true")).unwrap();
-        let dns = Arc::new(
-            Dns::new(&crate::dns::DnsConfig {
-                nameservers: vec!["127.0.0.1:9".into()],
-                ..Default::default()
-            })
-            .unwrap(),
-        );
-        let check = DnsblCheck::new(c.section::<DnsblConfig>().unwrap(), Arc::clone(&dns)).unwrap();
-        // No runtime here: the self-test is not started and lists stay enabled.
-        assert!(check._self_test.is_none());
-        assert!(*check.inner.ready.borrow());
-        assert!(check
-            .list_stats()
-            .iter()
-            .all(|s| s.enabled && s.errors == 0));
-        assert_eq!(check.list_stats()[0].name, "zen");
-        assert_eq!(check.list_stats()[1].name, "wl.example");
-        // Refused at load, before any socket is bound, with the line of the list.
-        let e = parse("[checks.dnsbl]\n[[checks.dnsbl.lists]]\nzone = \"x.example\"\nipv4 = false\nipv6 = false\n").unwrap_err();
-        assert!(e.message.contains("never queried"), "{e}");
-        assert_eq!(e.line, Some(2), "{e}");
-        let e = parse("[checks.dnsbl]\n").unwrap_err();
-        assert!(e.message.contains("no lists"), "{e}");
-        assert_eq!(e.line, Some(1), "{e}");
-    }
-}
+mod tests;

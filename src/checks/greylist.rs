@@ -25,7 +25,6 @@ pub mod pg;
 pub mod sqlite;
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
-use crate::net::Cidr;
 use crate::session::{Session, Stage};
 use crate::verdict::{Action, Reply};
 use key::KeySource;
@@ -34,138 +33,11 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
+use crate::task::AbortOnDrop;
 use std::time::Duration;
 
-/// A duration in seconds, written as a number of seconds or with a unit (`"5m"`,
-/// `"36h"`, `"35d"`; units s, m, h, d, w).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, Eq, PartialEq)]
-#[serde(try_from = "toml::Value", into = "i64")]
-pub struct Secs(pub i64);
-
-impl TryFrom<toml::Value> for Secs {
-    type Error = String;
-
-    fn try_from(v: toml::Value) -> Result<Self, String> {
-        let n = match &v {
-            toml::Value::Integer(n) => *n,
-            toml::Value::String(s) => {
-                let s = s.trim();
-                let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-                let (num, unit) = s.split_at(split);
-                let num: i64 = num.parse().map_err(|_| {
-                    format!("{s:?} is not a duration such as 300, \"5m\" or \"35d\"")
-                })?;
-                let mult = match unit.trim() {
-                    "" | "s" => 1,
-                    "m" => 60,
-                    "h" => 3600,
-                    "d" => 86400,
-                    "w" => 7 * 86400,
-                    u => return Err(format!("unknown unit {u:?} in {s:?} (use s, m, h, d or w)")),
-                };
-                num.checked_mul(mult)
-                    .ok_or_else(|| format!("{s:?} is too large"))?
-            }
-            other => {
-                return Err(format!(
-                    "expected seconds or a duration string, not {other}"
-                ))
-            }
-        };
-        if n < 0 {
-            return Err(format!("a duration cannot be negative ({n})"));
-        }
-        Ok(Secs(n))
-    }
-}
-
-impl From<Secs> for i64 {
-    fn from(s: Secs) -> i64 {
-        s.0
-    }
-}
-
-/// A CIDR range in the config (validated at load).
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CidrEntry(Cidr, String);
-
-impl TryFrom<String> for CidrEntry {
-    type Error = String;
-
-    fn try_from(s: String) -> Result<Self, String> {
-        Ok(CidrEntry(s.parse()?, s))
-    }
-}
-
-impl From<CidrEntry> for String {
-    fn from(c: CidrEntry) -> String {
-        c.1
-    }
-}
-
-/// An address pattern: `user@example.com`, `user@` (any domain), `@example.com` (that
-/// domain and its subdomains).
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct AddrPattern(String);
-
-impl TryFrom<String> for AddrPattern {
-    type Error = String;
-
-    fn try_from(s: String) -> Result<Self, String> {
-        if !s.contains('@') || s == "@" {
-            return Err(format!("{s:?} must be an address, `local@` or `@domain`"));
-        }
-        Ok(AddrPattern(s.to_ascii_lowercase()))
-    }
-}
-
-impl From<AddrPattern> for String {
-    fn from(a: AddrPattern) -> String {
-        a.0
-    }
-}
-
-impl AddrPattern {
-    /// True if `addr` (lower-case) matches.
-    pub fn matches(&self, addr: &str) -> bool {
-        let p = &self.0;
-        if let Some(domain) = p.strip_prefix('@') {
-            let Some((_, d)) = addr.rsplit_once('@') else {
-                return false;
-            };
-            return d == domain || d.ends_with(&format!(".{domain}"));
-        }
-        if p.ends_with('@') {
-            return addr.starts_with(p.as_str());
-        }
-        addr == p
-    }
-}
-
-/// An IP prefix length for masking, checked against the address family at load.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, Eq, PartialEq)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct PrefixLen<const MAX: u8>(pub u8);
-
-impl<const MAX: u8> TryFrom<i64> for PrefixLen<MAX> {
-    type Error = String;
-
-    fn try_from(v: i64) -> Result<Self, String> {
-        u8::try_from(v)
-            .ok()
-            .filter(|n| *n <= MAX)
-            .map(PrefixLen)
-            .ok_or_else(|| format!("a prefix length must be between 0 and {MAX}, not {v}"))
-    }
-}
-
-impl<const MAX: u8> From<PrefixLen<MAX>> for i64 {
-    fn from(p: PrefixLen<MAX>) -> i64 {
-        i64::from(p.0)
-    }
-}
+pub use super::types::{AddrPattern, CidrEntry, PrefixLen};
+use super::types::{check_count, TimeSpan};
 
 /// Where greylist state lives.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, Eq, PartialEq)]
@@ -187,12 +59,15 @@ crate::check_config! {
         pub store: Backend = Backend::Sqlite,
         /// The SQLite file (its directory must be writable: WAL and shared-memory files).
         pub path: PathBuf = PathBuf::from("/var/lib/mxgate/greylist.sqlite"),
-        /// A retry passes this long after the first attempt.
-        pub delay: Secs = Secs(300),
-        /// … if it comes within this long; else greylisting starts over.
-        pub retry_window: Secs = Secs(2 * 86400),
-        /// Passed triplets and auto-allowlisted clients are kept this long after last use.
-        pub max_age: Secs = Secs(35 * 86400),
+        /// A retry passes this long after the first attempt (whole seconds; shorter
+        /// than `retry_window`).
+        pub delay: TimeSpan = TimeSpan::from_secs(300),
+        /// … if it comes within this long; else greylisting starts over (at most
+        /// `max_age`).
+        pub retry_window: TimeSpan = TimeSpan::from_secs(2 * 86400),
+        /// Passed triplets and auto-allowlisted clients are kept this long after last
+        /// use (at most 365d).
+        pub max_age: TimeSpan = TimeSpan::from_secs(35 * 86400),
         /// Client part of the key: the first available of these.
         pub key: Vec<KeySource> = vec![KeySource::Spf, KeySource::Name, KeySource::Address],
         /// IPv4 client addresses are masked to this prefix.
@@ -202,7 +77,8 @@ crate::check_config! {
         /// Characters that start an address extension in sender local parts (Postfix's
         /// recipient_delimiter).
         pub recipient_delimiter: String = "+".into(),
-        /// A client key whose triplets passed this many times skips greylisting (0: off).
+        /// A client key whose triplets passed this many times skips greylisting (0: off;
+        /// at most 1000000).
         pub auto_allowlist: u32 = 5,
         /// Clients never greylisted (addresses or CIDR ranges).
         pub allow_clients: Vec<CidrEntry> = Vec::new(),
@@ -213,61 +89,82 @@ crate::check_config! {
         pub allow_senders: Vec<AddrPattern> = Vec::new(),
         /// Recipients never greylisted.
         pub allow_recipients: Vec<AddrPattern> = vec![
-            AddrPattern("postmaster@".into()),
-            AddrPattern("abuse@".into()),
+            AddrPattern::known("postmaster@"),
+            AddrPattern::known("abuse@"),
         ],
         /// Greylist only clients another check flagged: no verified client name, or a
         /// DNSBL score of at least `flagged_dnsbl_score`.
         pub only_flagged: bool = false,
-        /// With `only_flagged`: the DNSBL score that flags a client.
+        /// With `only_flagged`: the DNSBL score that flags a client (1 to 1000).
         pub flagged_dnsbl_score: i32 = 1,
         /// With `only_flagged`: a client without a verified name counts as flagged.
         pub flag_unverified: bool = true,
-        /// How often old entries are deleted.
-        pub expire_interval: Secs = Secs(3600),
+        /// How often old entries are deleted (1s to 1d).
+        pub expire_interval: TimeSpan = TimeSpan::from_secs(3600),
     }
 }
 
 impl GreylistConfig {
-    /// The timing parameters.
+    /// The timing parameters, in seconds (validation at load has checked
+    /// that they are whole seconds within a year).
     pub fn params(&self) -> Params {
+        let secs = |t: TimeSpan| i64::try_from(t.get().as_secs()).unwrap_or(i64::MAX);
         Params {
-            delay: self.delay.0,
-            retry_window: self.retry_window.0,
-            max_age: self.max_age.0,
+            delay: secs(self.delay),
+            retry_window: secs(self.retry_window),
+            max_age: secs(self.max_age),
             auto_allowlist: i64::from(self.auto_allowlist),
         }
     }
 
     fn validate(&self) -> Result<(), SetupError> {
-        if self.retry_window.0 <= self.delay.0 {
+        for (key, t) in [
+            ("delay", self.delay),
+            ("retry_window", self.retry_window),
+            ("max_age", self.max_age),
+            ("expire_interval", self.expire_interval),
+        ] {
+            if t.whole_secs().is_none() {
+                return Err(SetupError::key(
+                    key,
+                    format!("{t}: greylisting counts whole seconds"),
+                ));
+            }
+        }
+        if self.retry_window <= self.delay {
             return Err(SetupError::key(
                 "retry_window",
                 format!(
-                    "retry_window ({} s) must be longer than delay ({} s)",
-                    self.retry_window.0, self.delay.0
+                    "retry_window ({}) must be longer than delay ({})",
+                    self.retry_window, self.delay
                 ),
             ));
         }
-        if self.max_age.0 < self.retry_window.0 {
+        if self.max_age < self.retry_window {
             return Err(SetupError::key(
                 "max_age",
                 format!(
-                    "max_age ({} s) must be at least retry_window ({} s)",
-                    self.max_age.0, self.retry_window.0
+                    "max_age ({}) must be at least retry_window ({})",
+                    self.max_age, self.retry_window
                 ),
             ));
         }
+        self.max_age.check(
+            "max_age",
+            TimeSpan::from_secs(1),
+            TimeSpan::from_secs(365 * 86400),
+        )?;
+        self.expire_interval.check(
+            "expire_interval",
+            TimeSpan::from_secs(1),
+            TimeSpan::from_secs(86400),
+        )?;
+        check_count("auto_allowlist", self.auto_allowlist, 0..=1_000_000)?;
+        check_count("flagged_dnsbl_score", self.flagged_dnsbl_score, 1..=1000)?;
         if self.key.is_empty() {
             return Err(SetupError::key(
                 "key",
                 "key must name at least one of \"spf\", \"name\", \"address\"",
-            ));
-        }
-        if self.expire_interval.0 == 0 {
-            return Err(SetupError::key(
-                "expire_interval",
-                "expire_interval must be at least 1 second",
             ));
         }
         Ok(())
@@ -423,14 +320,6 @@ pub struct GreylistCheck {
     _expiry: Option<AbortOnDrop>,
 }
 
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 struct Inner {
     cfg: GreylistConfig,
     params: Params,
@@ -446,7 +335,7 @@ impl GreylistCheck {
     pub fn new(cfg: GreylistConfig, store: Arc<dyn GreylistStore>, clock: Arc<dyn Clock>) -> Self {
         let params = cfg.params();
         let passes = cache::PassCache::new(&params);
-        let interval = Duration::from_secs(cfg.expire_interval.0.max(1) as u64);
+        let interval = cfg.expire_interval.get().max(Duration::from_secs(1));
         let inner = Arc::new(Inner {
             cfg,
             params,
@@ -458,7 +347,7 @@ impl GreylistCheck {
         register_gauges(&inner);
         let expiry = tokio::runtime::Handle::try_current().ok().map(|rt| {
             let weak = Arc::downgrade(&inner);
-            AbortOnDrop(rt.spawn(expiry_loop(weak, interval)).abort_handle())
+            AbortOnDrop::new(rt.spawn(expiry_loop(weak, interval)).abort_handle())
         });
         GreylistCheck {
             inner,
@@ -579,7 +468,7 @@ impl Inner {
     fn skip_reason(&self, session: &Session) -> Option<&'static str> {
         let cfg = &self.cfg;
         if let Some(ip) = session.client_addr {
-            if cfg.allow_clients.iter().any(|c| c.0.contains(ip)) {
+            if cfg.allow_clients.iter().any(|c| c.cidr().contains(ip)) {
                 return Some("client allowlisted");
             }
         }
@@ -707,28 +596,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations() {
-        let s = |v: toml::Value| Secs::try_from(v);
-        assert_eq!(s(toml::Value::Integer(300)).unwrap(), Secs(300));
-        assert_eq!(s(toml::Value::String("5m".into())).unwrap(), Secs(300));
-        assert_eq!(
-            s(toml::Value::String("35d".into())).unwrap(),
-            Secs(35 * 86400)
-        );
-        assert!(s(toml::Value::String("5 parsecs".into())).is_err());
-        assert!(s(toml::Value::Integer(-1)).is_err());
-    }
-
-    #[test]
-    fn patterns_and_names() {
-        let p = |s: &str| AddrPattern::try_from(s.to_owned()).unwrap();
-        assert!(p("postmaster@").matches("postmaster@example.net"));
-        assert!(!p("postmaster@").matches("xpostmaster@example.net"));
-        assert!(p("@example.com").matches("a@example.com"));
-        assert!(p("@example.com").matches("a@mx.example.com"));
-        assert!(!p("@example.com").matches("a@badexample.com"));
-        assert!(p("A@Example.com").matches("a@example.com"));
-        assert!(AddrPattern::try_from("nope".to_owned()).is_err());
+    fn client_names() {
         assert!(name_matches("mail-x.google.com", "google.com"));
         assert!(name_matches("google.com", ".google.com"));
         assert!(!name_matches("evilgoogle.com", "google.com"));

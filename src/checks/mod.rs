@@ -5,6 +5,7 @@
 
 pub mod common;
 pub mod spec;
+pub mod types;
 
 /// Declares every check: its module and its spec, one line each. The line's place in
 /// the list is the check's place in the README table within its stage; the run order is

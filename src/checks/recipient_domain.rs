@@ -14,7 +14,7 @@ use crate::verdict::Action;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use super::types::{check_reload_interval, TimeSpanMs};
 
 crate::check_config! {
     /// `[checks.recipient_domain]`.
@@ -33,8 +33,10 @@ crate::check_config! {
         /// relay_domains hash: files), reloaded when it changes.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub relay_domains_file: Option<PathBuf> = None,
-        /// Milliseconds between checks of relay_domains_file for changes.
-        pub reload_interval_ms: u64 = 1000,
+        /// How often relay_domains_file is checked for changes, 10ms to 1d (formerly
+        /// `reload_interval_ms`, a number of milliseconds).
+        #[serde(alias = "reload_interval_ms")]
+        pub reload_interval: TimeSpanMs = TimeSpanMs::from_secs(1),
     }
 }
 
@@ -73,6 +75,10 @@ impl CheckSpec for RecipientDomain {
     const SUMMARY: &'static str = "recipient domain: non-FQDN 504 5.5.2, no MX/A/AAAA 550 5.1.2, temporary 450 4.1.2";
     type Config = RecipientDomainConfig;
 
+    fn validate(cfg: &RecipientDomainConfig) -> Result<(), SetupError> {
+        check_reload_interval(cfg.reload_interval)
+    }
+
     fn build(cfg: &RecipientDomainConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
         let dns = if cfg.require_dns {
             Some(env.resolver()?)
@@ -83,7 +89,7 @@ impl CheckSpec for RecipientDomain {
             Some(path) => {
                 let map = MapFile::<KeyTable>::open(path)
                     .map_err(|e| SetupError::key("relay_domains_file", e.to_string()))?;
-                map.watch(Duration::from_millis(cfg.reload_interval_ms.max(10)));
+                map.watch(cfg.reload_interval.get());
                 Some(map)
             }
             None => None,

@@ -22,6 +22,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use super::types::{check_reload_interval, TimeSpanMs};
 use std::time::Duration;
 
 crate::check_config! {
@@ -32,8 +33,10 @@ crate::check_config! {
         /// Map file of valid recipients (`user@example.com OK`, `@example.com OK`).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub map: Option<PathBuf> = None,
-        /// Milliseconds between checks of the map file for changes.
-        pub reload_interval_ms: u64 = 1000,
+        /// How often the map file is checked for changes, 10ms to 1d (formerly
+        /// `reload_interval_ms`, a number of milliseconds).
+        #[serde(alias = "reload_interval_ms")]
+        pub reload_interval: TimeSpanMs = TimeSpanMs::from_secs(1),
         /// Also look recipients up in the `mxgate_relay` table of `[database]`.
         pub table: bool = false,
         /// Relayed domains besides those in the map or table (`.example.com` also
@@ -130,6 +133,7 @@ impl CheckSpec for Relay {
     type Config = RelayConfig;
 
     fn validate(cfg: &RelayConfig) -> Result<(), SetupError> {
+        check_reload_interval(cfg.reload_interval)?;
         RelayCheck::settings(cfg).map(|_| ())
     }
 
@@ -206,7 +210,7 @@ impl RelayCheck {
             Some(path) => {
                 let m = MapFile::<RelayTable>::open(path)
                     .map_err(|e| SetupError::key("map", e.to_string()))?;
-                m.watch(Duration::from_millis(cfg.reload_interval_ms.max(10)));
+                m.watch(cfg.reload_interval.get());
                 Some(m)
             }
             None => None,

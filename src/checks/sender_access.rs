@@ -22,6 +22,7 @@ use crate::store::pg::{migrate, timed, StoreError};
 use crate::verdict::Action;
 use std::path::PathBuf;
 use std::sync::Arc;
+use super::types::{check_reload_interval, TimeSpanMs};
 use std::time::Duration;
 
 crate::check_config! {
@@ -35,8 +36,10 @@ crate::check_config! {
         pub map: Option<PathBuf> = None,
         /// Also look in the PostgreSQL table `mxgate_sender_access` (`[database]`).
         pub database: bool = false,
-        /// Milliseconds between checks of the map file for changes.
-        pub reload_interval_ms: u64 = 1000,
+        /// How often the map file is checked for changes, 10ms to 1d (formerly
+        /// `reload_interval_ms`, a number of milliseconds).
+        #[serde(alias = "reload_interval_ms")]
+        pub reload_interval: TimeSpanMs = TimeSpanMs::from_secs(1),
         /// `example.com` also matches `sub.example.com` (Postfix's default, with
         /// smtpd_access_maps in parent_domain_matches_subdomains). Off: only
         /// `.example.com` entries match subdomains.
@@ -74,6 +77,7 @@ impl CheckSpec for SenderAccess {
     type Config = SenderAccessConfig;
 
     fn validate(cfg: &SenderAccessConfig) -> Result<(), SetupError> {
+        check_reload_interval(cfg.reload_interval)?;
         if cfg.map.is_none() && !cfg.database {
             return Err(SetupError::section(
                 "neither map nor database is set: nothing to look senders up in",
@@ -86,7 +90,7 @@ impl CheckSpec for SenderAccess {
         Self::validate(cfg)?;
         let map = match cfg.map.as_deref() {
             Some(path) => Some(
-                open_watched::<KeyTable>(path, cfg.reload_interval_ms)
+                open_watched::<KeyTable>(path, cfg.reload_interval.get())
                     .map_err(|m| SetupError::key("map", m))?,
             ),
             None => None,

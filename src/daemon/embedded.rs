@@ -34,7 +34,10 @@ impl Embedded {
         config.socket_mode = 0o600;
         config.daemon.socket_owner = None;
         config.daemon.socket_group = None;
-        config.daemon.shutdown_timeout = config.daemon.shutdown_timeout.min(5);
+        config.daemon.shutdown_timeout = config
+            .daemon
+            .shutdown_timeout
+            .min(crate::checks::types::TimeSpan::from_secs(5));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve(config, None, async move {
             let _ = rx.await;

@@ -24,10 +24,9 @@ use socket::SocketFiles;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Runs the milter on the configured sockets until `shutdown` completes, then stops
-/// accepting and gives sessions in flight `daemon.shutdown_timeout` seconds to finish.
+/// accepting and gives sessions in flight `daemon.shutdown_timeout` to finish.
 /// With `config_path`, SIGHUP reloads the checks from that file.
 pub async fn serve(
     config: Config,
@@ -52,10 +51,10 @@ pub async fn serve(
     }
     let milter_config = indymilter::Config {
         max_connections: config.daemon.max_connections,
-        connection_timeout: Duration::from_secs(config.daemon.connection_timeout),
+        connection_timeout: config.daemon.connection_timeout.get(),
         ..Default::default()
     };
-    let grace = Duration::from_secs(config.daemon.shutdown_timeout);
+    let grace = config.daemon.shutdown_timeout.get();
     let stop = shutdown::graceful(shutdown, Arc::clone(&control), grace);
     let result = indymilter::run(listener, callbacks, milter_config, stop).await;
     drop(files);

@@ -3,6 +3,8 @@
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 
+use crate::checks::types::{check_count, TimeSpanMs};
+use crate::checks::SetupError;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio_postgres::NoTls;
@@ -23,12 +25,16 @@ crate::section_config! {
         /// File whose first line is the password (mode 0600, readable by mxgate).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub password_file: Option<PathBuf> = None,
-        /// Connections kept open.
+        /// Connections kept open, 1 to 1000.
         pub pool_size: usize = 8,
-        /// Milliseconds to connect, or to wait for a free connection.
-        pub connect_timeout_ms: u64 = 2000,
-        /// Milliseconds one query may take before it counts as a database failure.
-        pub query_timeout_ms: u64 = 1000,
+        /// Time to connect, or to wait for a free connection, 10ms to 5m (formerly
+        /// `connect_timeout_ms`, a number of milliseconds).
+        #[serde(alias = "connect_timeout_ms")]
+        pub connect_timeout: TimeSpanMs = TimeSpanMs::from_secs(2),
+        /// Time one query may take before it counts as a database failure, 10ms to 5m
+        /// (formerly `query_timeout_ms`, a number of milliseconds).
+        #[serde(alias = "query_timeout_ms")]
+        pub query_timeout: TimeSpanMs = TimeSpanMs::from_secs(1),
         /// Apply schema migrations at start-up (else `mxgate denylist init` etc. do it).
         pub migrate_on_start: bool = true,
     }
@@ -87,7 +93,7 @@ impl DbConfig {
             .user(&self.user)
             .dbname(&self.dbname)
             .application_name("mxgate")
-            .connect_timeout(Duration::from_millis(self.connect_timeout_ms.max(1)));
+            .connect_timeout(self.connect_timeout.get().max(Duration::from_millis(1)));
         if let Some(p) = self.password()? {
             pg.password(p);
         }
@@ -98,7 +104,7 @@ impl DbConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
-        let t = Duration::from_millis(self.connect_timeout_ms.max(1));
+        let t = self.connect_timeout.get().max(Duration::from_millis(1));
         Pool::builder(manager)
             .max_size(self.pool_size.max(1))
             .runtime(Runtime::Tokio1)
@@ -120,7 +126,7 @@ impl DbConfig {
             .user(&self.user)
             .dbname(&self.dbname)
             .application_name("mxgate")
-            .connect_timeout(Duration::from_millis(self.connect_timeout_ms.max(1)));
+            .connect_timeout(self.connect_timeout.get().max(Duration::from_millis(1)));
         if let Some(p) = self.password()? {
             pg.password(p);
         }
@@ -129,7 +135,15 @@ impl DbConfig {
 
     /// The per-query time limit.
     pub fn query_timeout(&self) -> Duration {
-        Duration::from_millis(self.query_timeout_ms.max(1))
+        self.query_timeout.get().max(Duration::from_millis(1))
+    }
+
+    /// The ranges of the numeric keys; the key in the error is inside `[database]`.
+    pub fn validate(&self) -> Result<(), SetupError> {
+        check_count("pool_size", self.pool_size, 1..=1000)?;
+        let (min, max) = (TimeSpanMs::from_millis(10), TimeSpanMs::from_secs(300));
+        self.connect_timeout.check("connect_timeout", min, max)?;
+        self.query_timeout.check("query_timeout", min, max)
     }
 }
 

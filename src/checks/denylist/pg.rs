@@ -312,7 +312,7 @@ async fn listen_once(
             }
         }
     });
-    let _stop_driver = AbortOnDrop(driver.abort_handle());
+    let _stop_driver = crate::task::AbortOnDrop::new(driver.abort_handle());
     if migrate_schema {
         timed(query_timeout * 10, migrate(&mut client, "denylist", SCHEMA)).await?;
     }
@@ -345,14 +345,6 @@ async fn listen_once(
         }
     }
     Err(StoreError::Unavailable("listener connection closed".into()))
-}
-
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// Reads the whole table in batches inside one snapshot, then swaps it in.

@@ -23,7 +23,7 @@ use memory::{Key, Memory};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use super::types::TimeSpanMs;
 use tokio::time::Instant;
 use viaspf::SpfResult;
 
@@ -114,9 +114,11 @@ crate::check_config! {
         pub none: ResultAction = ResultAction::Continue,
         /// What a MAIL FROM permerror (broken record) does.
         pub permerror: ResultAction = ResultAction::Continue,
-        /// Milliseconds one SPF evaluation may take (RFC 7208 §4.6.4 asks for at
-        /// least 20 s); the session's `[dns] session_budget_ms` bounds it too.
-        pub timeout_ms: u64 = 20_000,
+        /// Time one SPF evaluation may take, 10ms to 5m (RFC 7208 §4.6.4 asks for at
+        /// least 20s); the session's `[dns] session_budget` bounds it too. Formerly
+        /// `timeout_ms`, a number of milliseconds.
+        #[serde(alias = "timeout_ms")]
+        pub timeout: TimeSpanMs = TimeSpanMs::from_secs(20),
         /// Add a Received-SPF header (RFC 7208 §9.1).
         pub add_received_spf: bool = true,
         /// Add an Authentication-Results header (RFC 8601).
@@ -140,6 +142,11 @@ impl CheckSpec for Spf {
     const STAGES: &'static [Stage] = &[Stage::Mail];
     const SUMMARY: &'static str = "SPF (RFC 7208) on MAIL FROM and HELO, per-result actions, `Received-SPF` / `Authentication-Results`, forged A-R removed";
     type Config = SpfConfig;
+
+    fn validate(cfg: &SpfConfig) -> Result<(), SetupError> {
+        cfg.timeout
+            .check("timeout", TimeSpanMs::from_millis(10), TimeSpanMs::from_secs(300))
+    }
 
     fn build(cfg: &SpfConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
         // With the DNS cache off (someone debugging DNS) every session must query:
@@ -165,7 +172,7 @@ impl SpfCheck {
     /// [`memory::TTL`] (the registry turns it off with `[dns] cache_size = 0`).
     pub fn new(cfg: SpfConfig, dns: Arc<Dns>, remember: bool) -> Self {
         let host_name = system_host_name();
-        let timeout = Duration::from_millis(cfg.timeout_ms.max(1));
+        let timeout = cfg.timeout.get();
         let mut builder = viaspf::Config::builder().timeout(timeout);
         // %{r} in explanations names the receiving host.
         if let Some(r) = cfg
@@ -257,7 +264,7 @@ impl SpfCheck {
         let deadline = self
             .dns
             .deadline(session.started)
-            .min(started + Duration::from_millis(self.cfg.timeout_ms.max(1)));
+            .min(started + self.cfg.timeout.get());
         let helo = session.helo.as_deref();
         let sender = session.tx.sender.as_str();
         let (mail, helo_eval) = if sender.is_empty() || !self.cfg.check_helo {

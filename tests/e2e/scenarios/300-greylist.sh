@@ -13,7 +13,7 @@ socket_mode = "0666"
 
 [checks.greylist]
 path = "$db"
-delay = 3
+delay = "3s"
 TOML
 )
 mxgate_restart "$conf"

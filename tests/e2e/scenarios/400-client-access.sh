@@ -15,7 +15,7 @@ CIDR
 conf=$(mxgate_dns_conf client-access <<TOML
 [checks.client_access]
 map = "$table"
-reload_interval_ms = 200
+reload_interval = "200ms"
 
 [checks.helo]
 TOML

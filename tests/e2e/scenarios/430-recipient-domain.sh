@@ -37,7 +37,7 @@ socket_mode = "0666"
 
 [dns]
 nameservers = ["127.0.0.1:$dead"]
-timeout_ms = 300
+timeout = "300ms"
 attempts = 1
 cache_size = 0
 

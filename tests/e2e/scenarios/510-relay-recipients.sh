@@ -13,7 +13,7 @@ listen = ["unix:@MXGATE_SOCK@", "inet:127.0.0.1:@MILTER_PORT@"]
 socket_mode = "0666"
 [checks.relay]
 map = "$SC_DIR/relay"
-reload_interval_ms = 100
+reload_interval = "100ms"
 recipient_delimiter = "+"
 TOML
 )
