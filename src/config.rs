@@ -412,7 +412,7 @@ fn parse_checked(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
         sections.push(section);
     }
-    let (ordered, moved) = run_order(sections);
+    let (ordered, moved) = run_order(sections, &source);
     config.checks = ordered;
     config.warnings.extend(moved);
     Ok(config)
@@ -422,7 +422,10 @@ fn parse_checked(text: &str, path: &Path) -> Result<Config, ConfigError> {
 /// ([`Registration::after`]) even when the file lists it earlier. Deriving the order
 /// rather than refusing the file keeps every installed config working, and the order
 /// it replaces could only have given wrong verdicts; each move is reported as a warning.
-fn run_order(sections: Vec<Arc<dyn Section>>) -> (Vec<Arc<dyn Section>>, Vec<String>) {
+fn run_order(
+    sections: Vec<Arc<dyn Section>>,
+    source: &Source,
+) -> (Vec<Arc<dyn Section>>, Vec<String>) {
     let name = |s: &Arc<dyn Section>| s.registration().name;
     let enabled: Vec<&'static str> = sections
         .iter()
@@ -431,12 +434,16 @@ fn run_order(sections: Vec<Arc<dyn Section>>) -> (Vec<Arc<dyn Section>>, Vec<Str
         .collect();
     let mut warnings = Vec::new();
     for (i, s) in sections.iter().enumerate() {
+        if !s.common().enabled {
+            continue;
+        }
         for dep in s.registration().after {
             if enabled.contains(dep) && sections[i..].iter().any(|l| name(l) == *dep) {
-                warnings.push(format!(
-                    "checks.{}: listed before checks.{dep}, which it reads; it runs after it",
-                    name(s)
-                ));
+                let e = source.error_at(
+                    &format!("checks.{}", name(s)),
+                    format!("listed before checks.{dep}, which it reads; it runs after it"),
+                );
+                warnings.push(e.to_string());
             }
         }
     }

@@ -11,7 +11,6 @@ pub mod config;
 pub mod daemon;
 pub mod dns;
 pub mod docs;
-pub mod join;
 pub mod maps;
 pub mod metrics;
 pub mod milter;

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             }) {
             Ok(c) => {
                 for w in &c.warnings {
-                    eprintln!("{}: warning: {w}", config.display());
+                    eprintln!("mxgate: warning: {w}");
                 }
                 print!("{}", c.to_toml());
                 eprintln!("{}: OK", config.display());

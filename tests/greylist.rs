@@ -710,7 +710,7 @@ async fn futures_join(c1: &GreylistCheck, c2: &GreylistCheck, s: &Session, n: us
     join_all(set).await
 }
 
-use mxgate::join::join_all;
+use futures_util::future::join_all;
 
 impl Fixture {
     fn clock_now(&self) -> i64 {

@@ -386,9 +386,8 @@ impl Inner {
         let futs = self
             .lists
             .iter()
-            .map(|l| self.self_test_list(l, deadline))
-            .collect();
-        crate::join::join_all(futs).await;
+            .map(|l| self.self_test_list(l, deadline));
+        futures_util::future::join_all(futs).await;
     }
 
     async fn self_test_list(&self, list: &List, deadline: Instant) {
@@ -485,12 +484,12 @@ impl Inner {
         }
         let client = canonical(ip);
         let (v4, prefix) = query_prefix(client);
+        // Polled together on this task (no spawn): the queries may borrow the check.
         let futs = self
             .lists
             .iter()
-            .map(|l| self.query(l, &prefix, v4, deadline))
-            .collect();
-        let results = crate::join::join_all(futs).await;
+            .map(|l| self.query(l, &prefix, v4, deadline));
+        let results = futures_util::future::join_all(futs).await;
 
         let listed: Vec<&List> = self
             .lists
