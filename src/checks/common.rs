@@ -123,8 +123,8 @@ pub struct TableDoc {
     pub defaults: toml::Table,
 }
 
-/// A config section that knows its keys' documentation (written by [`section_config!`]
-/// and [`check_config!`] from the doc comments), and whose `Default` is the shipped
+/// A config section that knows its keys' documentation (written by [`section_config!`](crate::section_config)
+/// and [`check_config!`](crate::check_config) from the doc comments), and whose `Default` is the shipped
 /// default.
 pub trait Documented: Serialize + Default {
     /// Every key, in declaration order.

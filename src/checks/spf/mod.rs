@@ -299,17 +299,17 @@ impl SpfCheck {
         }
 
         match decide(&self.cfg, ip, &mail, helo_eval.as_ref()) {
-            Decision::Pass => Ok(Outcome {
+            Ok(Finding::Pass) => Ok(Outcome {
                 finding: Finding::Pass,
                 facts,
                 edits,
             }),
-            Decision::Hit(hit) => Ok(Outcome {
+            Ok(Finding::Hit(hit)) => Ok(Outcome {
                 finding: Finding::Hit(hit),
                 facts,
                 edits,
             }),
-            Decision::Temporary(reason) => Err(CheckError::Temporary {
+            Err(reason) => Err(CheckError::Temporary {
                 reason,
                 reply: Some(Reply::new(
                     451,
@@ -374,26 +374,16 @@ impl Check for SpfCheck {
     }
 }
 
-/// What the results add up to.
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub enum Decision {
-    /// Nothing to do.
-    Pass,
-    /// Apply this hit (its action/reply override the common ones unless `None`).
-    Hit(Hit),
-    /// temperror of the MAIL FROM identity: on_error decides.
-    Temporary(String),
-}
-
-/// Decides from the MAIL FROM result and, when checked, the HELO result. A definite
-/// MAIL FROM fail comes first, then a HELO fail, then a MAIL FROM temperror; the
-/// other results take their configured action.
+/// The finding from the MAIL FROM result and, when checked, the HELO result; Err is a
+/// MAIL FROM temperror (the reason), for on_error to decide. A definite MAIL FROM fail
+/// comes first, then a HELO fail, then a MAIL FROM temperror; the other results take
+/// their configured action (a hit's action/reply override the common ones).
 pub fn decide(
     cfg: &SpfConfig,
     ip: IpAddr,
     mail: &Evaluation,
     helo: Option<&Evaluation>,
-) -> Decision {
+) -> Result<Finding, String> {
     let reason = |e: &Evaluation| format!("SPF {e}");
     if matches!(mail.result, SpfResult::Fail(_)) {
         // A configured reply applies as it is; otherwise ours, with the explanation.
@@ -402,31 +392,31 @@ pub fn decide(
         } else {
             fail_reply(cfg.action, ip, mail)
         };
-        return Decision::Hit(Hit {
+        return Ok(Finding::Hit(Hit {
             reason: reason(mail),
             action: None,
             reply,
-        });
+        }));
     }
     if let Some(h) = helo.filter(|h| matches!(h.result, SpfResult::Fail(_))) {
         if let Some(action) = cfg.helo_fail.action() {
-            return Decision::Hit(Hit {
+            return Ok(Finding::Hit(Hit {
                 reason: reason(h),
                 action: Some(action),
                 reply: fail_reply(action, ip, h),
-            });
+            }));
         }
     }
     let (setting, xcode) = match mail.result {
-        SpfResult::Temperror => return Decision::Temporary(reason(mail)),
+        SpfResult::Temperror => return Err(reason(mail)),
         SpfResult::Softfail => (cfg.softfail, "7.23"),
         SpfResult::Neutral => (cfg.neutral, "7.23"),
         SpfResult::None => (cfg.none, "7.23"),
         SpfResult::Permerror => (cfg.permerror, "7.24"),
-        SpfResult::Pass | SpfResult::Fail(_) => return Decision::Pass,
+        SpfResult::Pass | SpfResult::Fail(_) => return Ok(Finding::Pass),
     };
     let Some(action) = setting.action() else {
-        return Decision::Pass;
+        return Ok(Finding::Pass);
     };
     let text = match mail.result {
         SpfResult::Permerror => format!(
@@ -440,11 +430,11 @@ pub fn decide(
             subject_text(mail)
         ),
     };
-    Decision::Hit(Hit {
+    Ok(Finding::Hit(Hit {
         reason: reason(mail),
         action: Some(action),
         reply: reply_for(action, xcode, &text),
-    })
+    }))
 }
 
 /// The reply for a fail: the domain's explanation when it gave one (RFC 7208 §8.4),
@@ -539,9 +529,9 @@ mod tests {
         "192.0.2.1".parse().unwrap()
     }
 
-    fn hit(d: Decision) -> Hit {
+    fn hit(d: Result<Finding, String>) -> Hit {
         match d {
-            Decision::Hit(h) => h,
+            Ok(Finding::Hit(h)) => h,
             other => panic!("expected a hit, got {other:?}"),
         }
     }
@@ -609,11 +599,11 @@ mod tests {
             SpfResult::Permerror,
             SpfResult::Pass,
         ] {
-            assert_eq!(decide(&cfg, ip(), &m(r), None), Decision::Pass);
+            assert_eq!(decide(&cfg, ip(), &m(r), None), Ok(Finding::Pass));
         }
         assert!(matches!(
             decide(&cfg, ip(), &m(SpfResult::Temperror), None),
-            Decision::Temporary(_)
+            Err(_)
         ));
         cfg.softfail = ResultAction::Tempfail;
         cfg.permerror = ResultAction::Reject;
@@ -641,10 +631,10 @@ mod tests {
         let temp = ev(Identity::MailFrom, "example.test", SpfResult::Temperror);
         assert!(matches!(
             decide(&cfg, ip(), &temp, Some(&helo)),
-            Decision::Hit(_)
+            Ok(Finding::Hit(_))
         ));
         cfg.helo_fail = ResultAction::Continue;
-        assert_eq!(decide(&cfg, ip(), &mail, Some(&helo)), Decision::Pass);
+        assert_eq!(decide(&cfg, ip(), &mail, Some(&helo)), Ok(Finding::Pass));
     }
 
     #[test]
