@@ -155,6 +155,12 @@ pub fn join_doc(lines: &[&str]) -> String {
     out.trim_end().to_owned()
 }
 
+/// The text of a field's doc attributes (None for other attributes), as one paragraph.
+pub fn doc_of(parts: &[Option<&str>]) -> String {
+    let lines: Vec<&str> = parts.iter().flatten().copied().collect();
+    join_doc(&lines)
+}
+
 /// The common keys' documentation, shared by every check.
 pub fn common_keys() -> Vec<KeyDoc> {
     let k = |name, doc: &str| KeyDoc {
@@ -194,6 +200,21 @@ macro_rules! __doc_text {
     };
 }
 
+/// The [`KeyDoc`]s of fields given as `[[attr tokens]…] name`: the doc attributes' text,
+/// joined; other attributes are skipped.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __key_docs {
+    ($( [$( [$($fattr:tt)*] )*] $field:ident ),*) => {
+        vec![$(
+            $crate::checks::common::KeyDoc {
+                name: stringify!($field),
+                doc: $crate::checks::common::doc_of(&[$( $crate::__doc_text!($($fattr)*) ),*]),
+            }
+        ),*]
+    };
+}
+
 /// Declares a struct as it is and records its fields' doc comments (`keys()`), for
 /// tables whose fields have no single default (a required `zone`).
 #[macro_export]
@@ -212,17 +233,7 @@ macro_rules! documented {
         impl $name {
             /// Every key with its doc comment, in declaration order.
             pub fn keys() -> Vec<$crate::checks::common::KeyDoc> {
-                vec![$(
-                    $crate::checks::common::KeyDoc {
-                        name: stringify!($field),
-                        doc: $crate::checks::common::join_doc(
-                            &[$( $crate::__doc_text!($($fattr)*) ),*]
-                                .into_iter()
-                                .flatten()
-                                .collect::<Vec<&str>>(),
-                        ),
-                    },
-                )*]
+                $crate::__key_docs!($( [$( [$($fattr)*] )*] $field ),*)
             }
         }
     };
@@ -254,17 +265,7 @@ macro_rules! section_config {
 
         impl $crate::checks::common::Documented for $name {
             fn keys() -> Vec<$crate::checks::common::KeyDoc> {
-                vec![$(
-                    $crate::checks::common::KeyDoc {
-                        name: stringify!($field),
-                        doc: $crate::checks::common::join_doc(
-                            &[$( $crate::__doc_text!($($fattr)*) ),*]
-                                .into_iter()
-                                .flatten()
-                                .collect::<Vec<&str>>(),
-                        ),
-                    },
-                )*]
+                $crate::__key_docs!($( [$( [$($fattr)*] )*] $field ),*)
             }
         }
     };
@@ -335,17 +336,7 @@ macro_rules! check_config {
         impl $crate::checks::common::Documented for $name {
             fn keys() -> Vec<$crate::checks::common::KeyDoc> {
                 let mut keys = $crate::checks::common::common_keys();
-                $(
-                    keys.push($crate::checks::common::KeyDoc {
-                        name: stringify!($field),
-                        doc: $crate::checks::common::join_doc(
-                            &[$( $crate::__doc_text!($($fattr)*) ),*]
-                                .into_iter()
-                                .flatten()
-                                .collect::<Vec<&str>>(),
-                        ),
-                    });
-                )*
+                keys.extend($crate::__key_docs!($( [$( [$($fattr)*] )*] $field ),*));
                 keys
             }
         }
