@@ -16,6 +16,28 @@ pub struct Address<'a> {
 }
 
 impl<'a> Address<'a> {
+    /// The raw split at the last `@` (a quoted local part may contain `@`; a domain
+    /// cannot): `(local, Some(domain))`, or `(s, None)` when `s` has no `@`. Nothing is
+    /// trimmed, unbracketed, lower-cased or stripped of a trailing dot, and either side
+    /// may be empty (`"@d"` is `("", Some("d"))`, `"u@"` is `("u", Some(""))`).
+    ///
+    /// For text that is not an envelope address as given — map and lookup keys, SPF's
+    /// sender (RFC 7208 takes the local part and domain as they are), addresses from
+    /// bounce notifications — where [`Address::parse`]'s clean-up would change what is
+    /// compared. `@` is ASCII, so both halves are always on character boundaries.
+    pub fn split(s: &'a str) -> (&'a str, Option<&'a str>) {
+        match s.rsplit_once('@') {
+            Some((local, domain)) => (local, Some(domain)),
+            None => (s, None),
+        }
+    }
+
+    /// The raw domain of `s`: everything after the last `@`, empty when there is no
+    /// `@` (as [`Address::split`]: nothing trimmed, trailing dot kept).
+    pub fn domain_of(s: &'a str) -> &'a str {
+        Address::split(s).1.unwrap_or("")
+    }
+
     /// Splits at the last `@` (a quoted local part may contain `@`; a domain cannot).
     /// The null sender (`""` or `<>`) is None.
     pub fn parse(addr: &'a str) -> Option<Address<'a>> {
@@ -25,10 +47,8 @@ impl<'a> Address<'a> {
         if a.is_empty() {
             return None;
         }
-        let (local, domain) = match a.rsplit_once('@') {
-            Some((l, d)) => (l, d.strip_suffix('.').unwrap_or(d)),
-            None => (a, ""),
-        };
+        let (local, domain) = Address::split(a);
+        let domain = domain.map_or("", |d| d.strip_suffix('.').unwrap_or(d));
         Some(Address {
             full: a,
             local,
@@ -65,5 +85,56 @@ mod tests {
         assert!(!bare.domain_is(""));
         let utf8 = Address::parse("ü@bücher.example").unwrap();
         assert_eq!(utf8.domain, "bücher.example");
+    }
+
+    #[test]
+    fn split_is_raw() {
+        assert_eq!(Address::split("a@b@c."), ("a@b", Some("c.")));
+        assert_eq!(
+            Address::split(" <U@Example.COM.> "),
+            (" <U", Some("Example.COM.> "))
+        );
+        assert_eq!(Address::split("postmaster"), ("postmaster", None));
+        assert_eq!(Address::split(""), ("", None));
+        assert_eq!(Address::split("@"), ("", Some("")));
+        assert_eq!(Address::split("@example.com"), ("", Some("example.com")));
+        assert_eq!(Address::split("user@"), ("user", Some("")));
+        assert_eq!(Address::split("\"a@b\"@x"), ("\"a@b\"", Some("x")));
+    }
+
+    #[test]
+    fn split_non_ascii() {
+        // 8-bit addresses (SMTPUTF8): multi-byte characters either side of the `@`.
+        assert_eq!(
+            Address::split("ü@bücher.example"),
+            ("ü", Some("bücher.example"))
+        );
+        assert_eq!(
+            Address::split("用户@例子.广告"),
+            ("用户", Some("例子.广告"))
+        );
+        assert_eq!(Address::split("é@"), ("é", Some("")));
+        assert_eq!(Address::split("@é"), ("", Some("é")));
+        assert_eq!(Address::split("ü"), ("ü", None));
+        assert_eq!(Address::split("😀@😀@😀"), ("😀@😀", Some("😀")));
+        // Invalid UTF-8 decoded lossily by the milter reaches us as U+FFFD.
+        assert_eq!(
+            Address::split("\u{FFFD}@\u{FFFD}."),
+            ("\u{FFFD}", Some("\u{FFFD}."))
+        );
+        let p = Address::parse("<用户@例子.广告.>").unwrap();
+        assert_eq!((p.local, p.domain), ("用户", "例子.广告"));
+        assert!(p.domain_is("例子.广告."));
+    }
+
+    #[test]
+    fn domain_of_is_raw() {
+        assert_eq!(Address::domain_of("u@Example.COM."), "Example.COM.");
+        assert_eq!(Address::domain_of("a@b@[192.0.2.1]"), "[192.0.2.1]");
+        assert_eq!(Address::domain_of("postmaster"), "");
+        assert_eq!(Address::domain_of(""), "");
+        assert_eq!(Address::domain_of("u@"), "");
+        assert_eq!(Address::domain_of("ü@bücher.example"), "bücher.example");
+        assert_eq!(Address::domain_of("用户"), "");
     }
 }

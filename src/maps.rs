@@ -319,7 +319,7 @@ impl From<Delimiter> for String {
 /// `user@domain` — as Postfix does. Keys are lower-case.
 pub fn address_keys(addr: &str, delimiter: Option<char>, parents: bool) -> Vec<String> {
     let addr = addr.to_ascii_lowercase();
-    let Some((local, domain)) = addr.rsplit_once('@') else {
+    let (local, Some(domain)) = crate::address::Address::split(&addr) else {
         return vec![addr];
     };
     let mut keys = vec![addr.clone()];

@@ -15,6 +15,7 @@
 pub mod pg;
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
+use crate::address::Address;
 use crate::checks::common::ReplyConfig;
 pub use crate::maps::Delimiter;
 use crate::maps::{KeyTable, MapError, MapFile, TableFormat};
@@ -197,7 +198,7 @@ pub fn normalize_key(raw: &str) -> Result<String, String> {
     {
         return Err(format!("{raw:?} is not an address, domain or user@"));
     }
-    if let Some((local, domain)) = key.rsplit_once('@') {
+    if let (local, Some(domain)) = Address::split(&key) {
         if local.is_empty() || domain.starts_with('.') {
             return Err(format!("{raw:?} is not an address, domain or user@"));
         }

@@ -7,6 +7,7 @@
 
 use super::sender_domain::{judge_address, Side};
 use super::{Check, CheckFuture, Finding, BuildEnv, CheckSpec, SetupError};
+use crate::address::Address;
 use crate::dns::Dns;
 use crate::maps::{KeyTable, MapFile};
 use crate::session::{Session, Stage};
@@ -168,7 +169,7 @@ impl Check for RecipientDomainCheck {
             if addr.eq_ignore_ascii_case("postmaster") {
                 return Ok(Finding::Pass.into());
             }
-            let domain = addr.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+            let domain = Address::domain_of(addr);
             let dns = if !domain.is_empty() && self.is_relay_domain(domain) {
                 tracing::debug!(rcpt = %crate::text::printable(addr, 400), "relay domain: no DNS test");
                 None

@@ -11,6 +11,7 @@
 //! access denied", or is left to Postfix with `unknown_domain = "continue"`.
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
+use crate::address::Address;
 use crate::checks::common::ReplyConfig;
 use crate::maps::Delimiter;
 use crate::maps::{KeyTable, MapError, MapFile, TableFormat};
@@ -100,8 +101,8 @@ impl TableFormat for RelayTable {
         let mut keys = HashSet::with_capacity(table.len());
         let mut domains = HashSet::new();
         for (key, entry) in table.iter() {
-            let domain = match key.rsplit_once('@') {
-                Some((_, d)) if !d.is_empty() && !d.starts_with('.') => d,
+            let domain = match Address::split(key) {
+                (_, Some(d)) if !d.is_empty() && !d.starts_with('.') => d,
                 _ => {
                     return Err(MapError {
                         path: path.to_owned(),
@@ -277,7 +278,7 @@ impl RelayCheck {
     async fn judge(&self, addr: &str) -> Result<Finding, CheckError> {
         let lower = addr.to_ascii_lowercase();
         // A bare local part (`<postmaster>`) is a local address: Postfix's business.
-        let Some((local, domain)) = lower.rsplit_once('@') else {
+        let (local, Some(domain)) = Address::split(&lower) else {
             return Ok(Finding::Pass);
         };
         let mut keys = vec![lower.clone()];

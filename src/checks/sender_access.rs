@@ -16,6 +16,7 @@
 use super::client_access::{open_watched, AccessAction, AccessMap};
 use super::{Check, CheckError, CheckFuture, Finding, Outcome, BuildEnv, CheckSpec, SetupError};
 pub use crate::maps::Delimiter;
+use crate::address::Address;
 use crate::maps::{address_keys, KeyTable, MapFile};
 use crate::session::{Session, Stage};
 use crate::store::pg::{migrate, timed, StoreError};
@@ -243,10 +244,7 @@ pub fn sender_keys(
     if parents {
         return keys;
     }
-    let domain = sender
-        .rsplit_once('@')
-        .map(|(_, d)| d.to_ascii_lowercase())
-        .unwrap_or_default();
+    let domain = Address::domain_of(sender).to_ascii_lowercase();
     keys.into_iter()
         .filter(|k| k.contains('@') || k.starts_with('.') || *k == domain)
         .collect()

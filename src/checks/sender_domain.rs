@@ -9,6 +9,7 @@
 //! recipient domain check.
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
+use crate::address::Address;
 use crate::dns::{Dns, DnsError};
 use crate::session::{Session, Stage};
 use crate::verdict::{Action, Reply};
@@ -172,7 +173,7 @@ pub(crate) async fn judge_address(
     dns: Option<(&Dns, Instant)>,
     common: &crate::checks::common::CheckCommon,
 ) -> Result<Outcome, CheckError> {
-    let domain = addr.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+    let domain = Address::domain_of(addr);
     // Address literals cannot be looked up; Postfix lets them pass both checks.
     if domain.starts_with('[') && domain.ends_with(']') {
         return Ok(Finding::Pass.into());

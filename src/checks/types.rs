@@ -11,6 +11,7 @@
 //! rename the key); a bare number there still counts milliseconds.
 
 use super::spec::SetupError;
+use crate::address::Address;
 use crate::net::Cidr;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -372,7 +373,7 @@ impl AddrPattern {
     pub fn matches(&self, addr: &str) -> bool {
         let p = &self.0;
         if let Some(domain) = p.strip_prefix('@') {
-            let Some((_, d)) = addr.rsplit_once('@') else {
+            let (_, Some(d)) = Address::split(addr) else {
                 return false;
             };
             return d == domain || d.ends_with(&format!(".{domain}"));

@@ -4,6 +4,7 @@
 
 pub mod ledger;
 
+use crate::address::Address;
 use crate::checks::{Check, CheckError, Finding, Outcome, Services};
 use crate::config::{CheckCommon, Config, Mode, OnError};
 use crate::session::{Session, Stage};
@@ -357,12 +358,12 @@ impl Policy {
 pub fn is_exempt(list: &[String], addr: &str) -> bool {
     list.iter().any(|e| {
         if let Some(local) = e.strip_suffix('@') {
-            addr.rsplit_once('@')
-                .is_some_and(|(l, _)| l.eq_ignore_ascii_case(local))
+            matches!(Address::split(addr), (l, Some(_)) if l.eq_ignore_ascii_case(local))
                 || addr.eq_ignore_ascii_case(local)
-        } else if e.starts_with('@') {
-            addr.rsplit_once('@')
-                .is_some_and(|(_, d)| d.eq_ignore_ascii_case(&e[1..]))
+        } else if let Some(domain) = e.strip_prefix('@') {
+            Address::split(addr)
+                .1
+                .is_some_and(|d| d.eq_ignore_ascii_case(domain))
         } else {
             addr.eq_ignore_ascii_case(e)
         }

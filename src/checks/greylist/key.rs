@@ -2,6 +2,7 @@
 //! domain, organisational domain of the verified name) before falling back to the masked
 //! address, and the sender loses the per-message tags big senders put in it.
 
+use crate::address::Address;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -81,10 +82,8 @@ pub fn normalize_sender(addr: &str, delimiters: &str) -> String {
     if addr.is_empty() || addr == "<>" {
         return "<>".into();
     }
-    let (mut local, mut domain) = match addr.rsplit_once('@') {
-        Some((l, d)) => (l.to_owned(), d.to_owned()),
-        None => (addr.clone(), String::new()),
-    };
+    let (local, domain) = Address::split(&addr);
+    let (mut local, mut domain) = (local.to_owned(), domain.unwrap_or("").to_owned());
     // BATV: the tag changes with every message.
     for prefix in ["prvs=", "msprvs1=", "msprvs="] {
         if let Some(rest) = local.strip_prefix(prefix) {

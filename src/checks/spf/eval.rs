@@ -1,6 +1,7 @@
 //! Evaluating the HELO and MAIL FROM identities (RFC 7208 §2.3, §2.4) with viaspf,
 //! under a deadline.
 
+use crate::address::Address;
 use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
@@ -166,7 +167,7 @@ pub async fn evaluate_mail_from(
     if sender.is_empty() {
         return evaluate_helo(lookup, config, ip, helo, deadline).await;
     }
-    let domain_part = sender.rsplit_once('@').map_or("", |(_, d)| d);
+    let domain_part = Address::domain_of(sender);
     let Some(parsed) = parse_sender(sender) else {
         return Evaluation::none(Identity::MailFrom, sender, domain_part.to_ascii_lowercase());
     };
@@ -188,7 +189,9 @@ pub async fn evaluate_mail_from(
 /// empty local part becomes `postmaster` (§4.3), and a local part that is neither a
 /// dot-string nor quoted (Postfix passes `john doe@example.com` unquoted) is quoted.
 fn parse_sender(sender: &str) -> Option<Sender> {
-    let (local, domain) = sender.rsplit_once('@')?;
+    let (local, Some(domain)) = Address::split(sender) else {
+        return None;
+    };
     if local.is_empty() {
         return Sender::from_domain(domain).ok();
     }

@@ -5,6 +5,7 @@
 //! printable ASCII only, quoted or replaced where the grammar needs it.
 
 use super::eval::{Evaluation, Identity};
+use crate::address::Address;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -140,7 +141,7 @@ pub fn authentication_results(authserv_id: &str, evals: &[&Evaluation]) -> Strin
 /// The MAIL FROM as an RFC 8601 pvalue: the address when it is a plain
 /// `dot-atom@domain`, else only the domain (which is what SPF vouches for).
 fn push_mailfrom_pvalue(out: &mut String, e: &Evaluation) {
-    if let Some((local, domain)) = e.subject.rsplit_once('@') {
+    if let (local, Some(domain)) = Address::split(&e.subject) {
         if is_dot_atom(local) && is_dot_atom(domain) && e.subject.len() <= MAX_FIELD {
             out.push_str(&e.subject);
             return;
@@ -428,6 +429,7 @@ mod tests {
     /// piece): the new builders must give the same bytes.
     mod reference {
         use super::super::{is_dot_atom, is_token_char, MAX_FIELD};
+        use crate::address::Address;
         use crate::checks::spf::eval::{Evaluation, Identity};
         use std::net::IpAddr;
 
@@ -516,7 +518,7 @@ mod tests {
         /// The MAIL FROM as an RFC 8601 pvalue: the address when it is a plain
         /// `dot-atom@domain`, else only the domain (which is what SPF vouches for).
         pub fn mailfrom_pvalue(e: &Evaluation) -> String {
-            if let Some((local, domain)) = e.subject.rsplit_once('@') {
+            if let (local, Some(domain)) = Address::split(&e.subject) {
                 if is_dot_atom(local) && is_dot_atom(domain) && e.subject.len() <= MAX_FIELD {
                     return e.subject.clone();
                 }

@@ -7,6 +7,7 @@
 //! (JSON lines). Anything that is not valid JSON or not a notification we understand is an
 //! error naming the file and position, so nothing is imported from a damaged file.
 
+use crate::address::Address;
 use crate::checks::denylist::Source;
 use serde_json::Value;
 
@@ -154,8 +155,8 @@ fn address(r: &Value) -> Result<String, String> {
         _ => raw,
     }
     .trim();
-    match addr.rsplit_once('@') {
-        Some((l, d)) if !l.is_empty() && !d.is_empty() => Ok(addr.to_owned()),
+    match Address::split(addr) {
+        (l, Some(d)) if !l.is_empty() && !d.is_empty() => Ok(addr.to_owned()),
         _ => Err(format!("emailAddress {raw:?} is not an address")),
     }
 }
