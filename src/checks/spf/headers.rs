@@ -429,7 +429,6 @@ mod tests {
     /// piece): the new builders must give the same bytes.
     mod reference {
         use super::super::{is_dot_atom, is_token_char, MAX_FIELD};
-        use crate::address::Address;
         use crate::checks::spf::eval::{Evaluation, Identity};
         use std::net::IpAddr;
 
@@ -518,7 +517,8 @@ mod tests {
         /// The MAIL FROM as an RFC 8601 pvalue: the address when it is a plain
         /// `dot-atom@domain`, else only the domain (which is what SPF vouches for).
         pub fn mailfrom_pvalue(e: &Evaluation) -> String {
-            if let (local, Some(domain)) = Address::split(&e.subject) {
+            // The reference splits by itself, so a bug in Address::split shows up here.
+            if let Some((local, domain)) = e.subject.rsplit_once('@') {
                 if is_dot_atom(local) && is_dot_atom(domain) && e.subject.len() <= MAX_FIELD {
                     return e.subject.clone();
                 }

@@ -601,10 +601,7 @@ mod tests {
         ] {
             assert_eq!(decide(&cfg, ip(), &m(r), None), Ok(Finding::Pass));
         }
-        assert!(matches!(
-            decide(&cfg, ip(), &m(SpfResult::Temperror), None),
-            Err(_)
-        ));
+        assert!(decide(&cfg, ip(), &m(SpfResult::Temperror), None).is_err());
         cfg.softfail = ResultAction::Tempfail;
         cfg.permerror = ResultAction::Reject;
         let h = hit(decide(&cfg, ip(), &m(SpfResult::Softfail), None));
