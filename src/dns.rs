@@ -10,8 +10,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use hickory_resolver::TokioResolver;
 
-use crate::checks::types::{check_count, TimeSpanMs};
-use crate::checks::SetupError;
+use crate::values::{check_count, SetupError, TimeSpanMs};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};

@@ -62,4 +62,5 @@ pub mod spf_lookup;
 pub mod store;
 pub mod task;
 pub mod text;
+pub mod values;
 pub mod verdict;

@@ -13,33 +13,7 @@ use std::marker::PhantomData;
 use std::ops::Range;
 use std::sync::Arc;
 
-/// A problem with a check's settings, found at load or while building the check.
-#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct SetupError {
-    /// The key inside the check's section (`map`, `lists[2].zone`), None for the whole section.
-    pub key: Option<String>,
-    /// What is wrong, in the operator's terms.
-    pub message: String,
-}
-
-impl SetupError {
-    /// A problem with one key of the section.
-    pub fn key(key: impl Into<String>, message: impl Into<String>) -> Self {
-        SetupError {
-            key: Some(key.into()),
-            message: message.into(),
-        }
-    }
-
-    /// A problem with the section as a whole.
-    pub fn section(message: impl Into<String>) -> Self {
-        SetupError {
-            key: None,
-            message: message.into(),
-        }
-    }
-}
+pub use crate::values::SetupError;
 
 /// What a check's config section offers the generic machinery.
 pub trait CheckConfig:

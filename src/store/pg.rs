@@ -3,8 +3,7 @@
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 
-use crate::checks::types::{check_count, TimeSpanMs};
-use crate::checks::SetupError;
+use crate::values::{check_count, SetupError, TimeSpanMs};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio_postgres::NoTls;

@@ -10,7 +10,6 @@
 //! also takes a value with a unit (`timeout_ms = "2s"` is 2 s, with a warning to
 //! rename the key); a bare number there still counts milliseconds.
 
-use super::spec::SetupError;
 use crate::address::Address;
 use crate::net::Cidr;
 use serde::de::{self, MapAccess, Visitor};
@@ -20,6 +19,34 @@ use std::fmt;
 use std::ops::{Range, RangeInclusive};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// A problem with a section's settings, found at load or while building the check.
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct SetupError {
+    /// The key inside the check's section (`map`, `lists[2].zone`), None for the whole section.
+    pub key: Option<String>,
+    /// What is wrong, in the operator's terms.
+    pub message: String,
+}
+
+impl SetupError {
+    /// A problem with one key of the section.
+    pub fn key(key: impl Into<String>, message: impl Into<String>) -> Self {
+        SetupError {
+            key: Some(key.into()),
+            message: message.into(),
+        }
+    }
+
+    /// A problem with the section as a whole.
+    pub fn section(message: impl Into<String>) -> Self {
+        SetupError {
+            key: None,
+            message: message.into(),
+        }
+    }
+}
 
 /// The units a duration can be written in, largest first, with their length in ms.
 const UNITS: [(&str, u64); 6] = [
