@@ -38,14 +38,24 @@ pub async fn serve(
     // leave a socket (or its directory) behind.
     let services = Arc::new(Services::default());
     let policy = Policy::new(Arc::clone(&config), &services).map_err(anyhow::Error::msg)?;
+    // The metrics endpoint listens before the milter socket does, so whoever waits for
+    // the socket (an init system, a test) finds the endpoint up too.
+    let control = Arc::new(Control::default());
+    let metrics = start_metrics(&config, &control).await?;
     // Removes the socket files bound from here on, however this function returns.
     let mut files = SocketFiles::default();
-    let bound = listener::bind_all(&config, &mut files).await?;
-    let control = Arc::new(Control::default());
+    let bound = match listener::bind_all(&config, &mut files).await {
+        Ok(b) => b,
+        Err(e) => {
+            if let Some(m) = &metrics {
+                m.abort();
+            }
+            return Err(e);
+        }
+    };
     let listener = MultiListener::new(bound, Arc::clone(&control));
     let shared = Arc::new(Shared::new(policy));
     let callbacks = milter::callbacks(Arc::clone(&shared));
-    let metrics = start_metrics(&config, &control).await?;
     if let Some(path) = config_path {
         reload::spawn(path, Arc::clone(&shared), Arc::clone(&config), services);
     }
