@@ -29,11 +29,11 @@ host = \"$pgdir\"
 port = 5432
 user = \"postgres\"
 dbname = \"postgres\"
-connect_timeout = "500ms"
+connect_timeout = \"500ms\"
 
 [checks.greylist]
 store = \"postgres\"
-delay = "2s"
+delay = \"2s\"
 "
 conf1=$(mxgate_conf greylist-mx1 <<TOML
 [daemon]
