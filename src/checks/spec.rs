@@ -162,8 +162,6 @@ pub struct Registration {
     pub defaults: fn() -> toml::Table,
     /// Tables inside the section.
     pub tables: fn() -> Vec<TableDoc>,
-    /// The typed config's type, to check [`crate::config::Config::section`] calls.
-    pub config_type: fn() -> std::any::TypeId,
 }
 
 /// The registration of check `S`.
@@ -178,7 +176,6 @@ pub const fn register<S: CheckSpec>() -> Registration {
         keys: <S::Config as Documented>::keys,
         defaults: <S::Config as Documented>::defaults,
         tables: S::tables,
-        config_type: std::any::TypeId::of::<S::Config>,
     }
 }
 
