@@ -3,9 +3,9 @@
 //! Errors name the file, the line and the key, so an operator can go straight to the
 //! mistake; a config that does not validate is never used.
 
-use crate::checks::types::{check_count, collect_spellings, Spelling, TimeSpan};
 use crate::checks::{Registration, Section, SetupError};
 use crate::net::{Cidr, ListenSpec};
+use crate::values::{check_count, collect_spellings, Spelling, TimeSpan};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};

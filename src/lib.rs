@@ -31,7 +31,7 @@
 //!   bookkeeping is the **ledger** ([`policy::Ledger`]).
 //! - **held** ([`policy::Held`]): an early verdict kept until the first RCPT.
 //! - **decision**: the log line the policy writes for a verdict (`"decision"` events).
-//! - **time span** ([`checks::types::TimeSpan`]): every duration in the config, written
+//! - **time span** ([`values::TimeSpan`]): every duration in the config, written
 //!   `"300ms"`, `"30s"`, `"5m"`, `"2h"`, `"1d"` or `"1w"`.
 //!
 //! The replay harness (the MTA side, [`replay`]):

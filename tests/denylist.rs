@@ -41,8 +41,8 @@ fn pg_config(pg: &PgCluster, cache: bool, extra: &str) -> String {
 /// The settings of [`db_section`] as a [`DbConfig`].
 fn db_config(pg: &PgCluster) -> DbConfig {
     DbConfig {
-        connect_timeout: mxgate::checks::types::TimeSpanMs::from_millis(500),
-        query_timeout: mxgate::checks::types::TimeSpanMs::from_millis(500),
+        connect_timeout: mxgate::values::TimeSpanMs::from_millis(500),
+        query_timeout: mxgate::values::TimeSpanMs::from_millis(500),
         ..pg.db_config()
     }
 }

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 fn dns(server: &DnsServer, cache_size: u64) -> Dns {
     Dns::new(&DnsConfig {
         nameservers: vec![server.addr().to_string()],
-        timeout: mxgate::checks::types::TimeSpanMs::from_millis(500),
+        timeout: mxgate::values::TimeSpanMs::from_millis(500),
         attempts: 1,
         cache_size,
         ..DnsConfig::default()

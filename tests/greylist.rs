@@ -205,8 +205,8 @@ async fn expiry_deletes_old_entries(f: Fixture) {
     );
     assert_eq!(run(&c, &waiting).await, R::Grey);
     let p = GreylistConfig {
-        retry_window: mxgate::checks::types::TimeSpan::from_secs(86400),
-        max_age: mxgate::checks::types::TimeSpan::from_secs(10 * 86400),
+        retry_window: mxgate::values::TimeSpan::from_secs(86400),
+        max_age: mxgate::values::TimeSpan::from_secs(10 * 86400),
         ..GreylistConfig::default()
     }
     .params();

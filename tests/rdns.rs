@@ -213,7 +213,7 @@ async fn configured_reply_and_action_are_used() {
 fn check(dns: &DnsServer, require: Require) -> RdnsCheck {
     let resolver = Dns::new(&DnsConfig {
         nameservers: vec![dns.addr().to_string()],
-        timeout: mxgate::checks::types::TimeSpanMs::from_millis(1000),
+        timeout: mxgate::values::TimeSpanMs::from_millis(1000),
         attempts: 1,
         cache_size: 0,
         ..DnsConfig::default()

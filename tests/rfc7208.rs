@@ -470,7 +470,7 @@ async fn rfc7208_test_suite() {
         let (server, addr) = serve(zone).await;
         let dns = Dns::new(&DnsConfig {
             nameservers: vec![addr.to_string()],
-            timeout: mxgate::checks::types::TimeSpanMs::from_millis(500),
+            timeout: mxgate::values::TimeSpanMs::from_millis(500),
             attempts: 1,
             cache_size: 0,
             ..DnsConfig::default()

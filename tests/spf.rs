@@ -173,7 +173,7 @@ async fn lookup_adapter_maps_dns_answers() {
     let server = spf_dns().await;
     let dns = Dns::new(&DnsConfig {
         nameservers: vec![server.addr().to_string()],
-        timeout: mxgate::checks::types::TimeSpanMs::from_millis(300),
+        timeout: mxgate::values::TimeSpanMs::from_millis(300),
         attempts: 1,
         cache_size: 0,
         ..DnsConfig::default()

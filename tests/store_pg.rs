@@ -72,7 +72,7 @@ async fn a_database_that_is_down_is_unavailable_not_an_error_of_ours() {
     let cfg = DbConfig {
         host: dir.path().display().to_string(),
         port: 5999,
-        connect_timeout: mxgate::checks::types::TimeSpanMs::from_millis(300),
+        connect_timeout: mxgate::values::TimeSpanMs::from_millis(300),
         ..DbConfig::default()
     };
     let pool = cfg.pool().expect("a pool builds without a database");

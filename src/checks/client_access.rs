@@ -17,7 +17,7 @@ use crate::verdict::{Action, Reply};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use super::types::{check_reload_interval, TimeSpanMs};
+use crate::values::{check_reload_interval, TimeSpanMs};
 use std::time::Duration;
 
 crate::check_config! {

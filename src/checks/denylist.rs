@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use super::types::{check_reload_interval, TimeSpanMs};
+use crate::values::{check_reload_interval, TimeSpanMs};
 
 crate::check_config! {
     /// `[checks.denylist]`. `action` is the action given to entries added or imported

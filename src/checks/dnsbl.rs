@@ -28,7 +28,7 @@ pub mod config;
 pub mod template;
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
-use crate::checks::types::{check_count, TimeSpan};
+use crate::values::{check_count, TimeSpan};
 use crate::dns::{nibbles, Dns, DnsError};
 use crate::session::{Fact, Session, Stage};
 use crate::verdict::{Action, Reply};

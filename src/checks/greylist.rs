@@ -36,8 +36,8 @@ use std::sync::Arc;
 use crate::task::AbortOnDrop;
 use std::time::Duration;
 
-pub use super::types::{AddrPattern, CidrEntry, PrefixLen};
-use super::types::{check_count, TimeSpan};
+pub use crate::values::{AddrPattern, CidrEntry, PrefixLen};
+use crate::values::{check_count, TimeSpan};
 
 /// Where greylist state lives.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, Eq, PartialEq)]

@@ -5,11 +5,6 @@
 
 pub mod common;
 pub mod spec;
-/// The typed config values checks use (they live below the checks, in [`crate::values`],
-/// because `[dns]` and `[database]` use them too).
-pub mod types {
-    pub use crate::values::*;
-}
 
 /// Declares every check: its module and its spec, one line each. The line's place in
 /// the list is the check's place in the README table within its stage; the run order is

@@ -15,7 +15,7 @@ use crate::verdict::Action;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
-use super::types::{check_reload_interval, TimeSpanMs};
+use crate::values::{check_reload_interval, TimeSpanMs};
 
 crate::check_config! {
     /// `[checks.recipient_domain]`.

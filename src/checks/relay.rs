@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use super::types::{check_reload_interval, TimeSpanMs};
+use crate::values::{check_reload_interval, TimeSpanMs};
 use std::time::Duration;
 
 crate::check_config! {

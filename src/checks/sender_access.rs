@@ -23,7 +23,7 @@ use crate::store::pg::{migrate, timed, StoreError};
 use crate::verdict::Action;
 use std::path::PathBuf;
 use std::sync::Arc;
-use super::types::{check_reload_interval, TimeSpanMs};
+use crate::values::{check_reload_interval, TimeSpanMs};
 use std::time::Duration;
 
 crate::check_config! {

@@ -291,7 +291,7 @@ fn every_duration_key_shows_a_string_default_with_a_unit() {
                 panic!("{name}: default {default:?} is not a string");
             };
             assert!(
-                s.parse::<crate::checks::types::TimeSpan>().is_ok()
+                s.parse::<crate::values::TimeSpan>().is_ok()
                     && s.ends_with(|c: char| c.is_ascii_alphabetic()),
                 "{name} = {s:?}"
             );

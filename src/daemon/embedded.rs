@@ -37,7 +37,7 @@ impl Embedded {
         config.daemon.shutdown_timeout = config
             .daemon
             .shutdown_timeout
-            .min(crate::checks::types::TimeSpan::from_secs(5));
+            .min(crate::values::TimeSpan::from_secs(5));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve(config, None, async move {
             let _ = rx.await;

@@ -447,6 +447,11 @@ mod tests {
             .block_on(f)
     }
 
+    /// Runs one stage to its verdict.
+    fn at(p: &Policy, stage: Stage, s: &mut Session, l: &mut Ledger) -> Verdict {
+        block_on(p.run(stage, s, l))
+    }
+
     fn add_rcpt(s: &mut Session, a: &str) {
         s.tx.rcpts.push(crate::session::Recipient {
             addr: a.into(),
@@ -459,19 +464,13 @@ mod tests {
         let p = policy("[checks.helo]\n");
         let mut s = session_with("localhost");
         let mut l = Ledger::default();
-        assert_eq!(
-            block_on(p.run(Stage::Helo, &mut s, &mut l)),
-            Verdict::Continue
-        );
+        assert_eq!(at(&p, Stage::Helo, &mut s, &mut l), Verdict::Continue);
         assert!(l.held.is_some());
         add_rcpt(&mut s, "postmaster@example.com");
-        assert_eq!(
-            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
-            Verdict::Continue
-        );
+        assert_eq!(at(&p, Stage::Rcpt, &mut s, &mut l), Verdict::Continue);
         add_rcpt(&mut s, "bob@example.com");
         assert!(
-            matches!(block_on(p.run(Stage::Rcpt, &mut s, &mut l)), Verdict::Reject(r) if r.xcode == "5.7.1")
+            matches!(at(&p, Stage::Rcpt, &mut s, &mut l), Verdict::Reject(r) if r.xcode == "5.7.1")
         );
     }
 
@@ -481,16 +480,13 @@ mod tests {
         let mut s = session_with("localhost");
         let mut l = Ledger::default();
         assert!(matches!(
-            block_on(p.run(Stage::Helo, &mut s, &mut l)),
+            at(&p, Stage::Helo, &mut s, &mut l),
             Verdict::Reject(_)
         ));
         let p = policy("[policy]\ndelay_reject = false\n[checks.helo]\nmode = \"log\"\n");
         let mut s = session_with("localhost");
         let mut l = Ledger::default();
-        assert_eq!(
-            block_on(p.run(Stage::Helo, &mut s, &mut l)),
-            Verdict::Continue
-        );
+        assert_eq!(at(&p, Stage::Helo, &mut s, &mut l), Verdict::Continue);
         assert!(l.held.is_none());
     }
 
@@ -499,10 +495,7 @@ mod tests {
         let p = policy("[checks.helo]\n");
         let mut s = session_with("localhost");
         let mut l = Ledger::default();
-        assert_eq!(
-            block_on(p.run(Stage::Helo, &mut s, &mut l)),
-            Verdict::Continue
-        );
+        assert_eq!(at(&p, Stage::Helo, &mut s, &mut l), Verdict::Continue);
         // A MAIL-stage allowlist hit (as sender_access OK gives).
         let v = p.apply(
             Stage::Mail,
@@ -514,14 +507,11 @@ mod tests {
         assert_eq!(v, Verdict::Continue, "the milter must still see RCPT");
         add_rcpt(&mut s, "bob@example.com");
         assert!(matches!(
-            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
+            at(&p, Stage::Rcpt, &mut s, &mut l),
             Verdict::Reject(_)
         ));
         add_rcpt(&mut s, "postmaster@example.com");
-        assert_eq!(
-            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
-            Verdict::Continue
-        );
+        assert_eq!(at(&p, Stage::Rcpt, &mut s, &mut l), Verdict::Continue);
         // Without a held hit the allow ends filtering for the message at once.
         let mut l = Ledger::default();
         let v = p.apply(
@@ -540,10 +530,7 @@ mod tests {
         let mut s = session_with("localhost");
         let mut l = Ledger::default();
         p.classify_client(&s, &mut l);
-        assert_eq!(
-            block_on(p.run(Stage::Helo, &mut s, &mut l)),
-            Verdict::Continue
-        );
+        assert_eq!(at(&p, Stage::Helo, &mut s, &mut l), Verdict::Continue);
     }
 
     #[test]
@@ -552,29 +539,17 @@ mod tests {
         let mut s = session_with("localhost");
         let mut l = Ledger::default();
         // Discard before a transaction is held even without delay_reject.
-        assert_eq!(
-            block_on(p.run(Stage::Helo, &mut s, &mut l)),
-            Verdict::Continue
-        );
+        assert_eq!(at(&p, Stage::Helo, &mut s, &mut l), Verdict::Continue);
         add_rcpt(&mut s, "a@example.com");
-        assert_eq!(
-            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
-            Verdict::Discard
-        );
+        assert_eq!(at(&p, Stage::Rcpt, &mut s, &mut l), Verdict::Discard);
 
         // drop-recipient outside RCPT drops the whole message, never at connect/HELO.
         let p = policy("[checks.helo]\naction = \"drop-recipient\"\n");
         let mut s = session_with("localhost");
         let mut l = Ledger::default();
-        assert_eq!(
-            block_on(p.run(Stage::Helo, &mut s, &mut l)),
-            Verdict::Continue
-        );
+        assert_eq!(at(&p, Stage::Helo, &mut s, &mut l), Verdict::Continue);
         add_rcpt(&mut s, "a@example.com");
-        assert_eq!(
-            block_on(p.run(Stage::Rcpt, &mut s, &mut l)),
-            Verdict::Discard
-        );
+        assert_eq!(at(&p, Stage::Rcpt, &mut s, &mut l), Verdict::Discard);
 
         let p = policy("");
         let mut s = session_with("mail.example.com");

@@ -3,7 +3,7 @@
 use super::answer::AnswerSpec;
 use super::template::ReplyTemplate;
 use crate::checks::common::OnError;
-use crate::checks::types::TimeSpan;
+use crate::values::TimeSpan;
 use crate::verdict::Action;
 use serde::{Deserialize, Serialize};
 

@@ -181,7 +181,7 @@ fn config_parses_with_defaults() {
     assert_eq!(d.on_error, OnError::Continue);
     assert_eq!(d.action, Action::Reject);
     assert!(d.query_txt && !d.self_test);
-    assert_eq!(d.self_test_interval, crate::checks::types::TimeSpan::from_secs(300));
+    assert_eq!(d.self_test_interval, crate::values::TimeSpan::from_secs(300));
     assert_eq!(d.lists[0].zone, Zone("zen.example".into()));
     assert_eq!(d.lists[0].answers.len(), 4);
     assert_eq!(d.lists[1].weight, -2);

@@ -23,7 +23,7 @@ use memory::{Key, Memory};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
-use super::types::TimeSpanMs;
+use crate::values::TimeSpanMs;
 use tokio::time::Instant;
 use viaspf::SpfResult;
 
