@@ -3,7 +3,8 @@
 //! [`Dns`]) and the check's identity evaluation, against an in-process DNS server that
 //! answers straight from each scenario's `zonedata`.
 //!
-//! The suite lives in ../shared/data/rfc7208-tests.yml (beside the clone, as in CI).
+//! The suite is kept in tests/fixtures/rfc7208/ with its licence (it permits
+//! redistribution with the notice), so a clone needs nothing beside it.
 //! Zone data conventions of the suite's drivers, reproduced here:
 //! - `SPF` records are also served as `TXT` unless the name has `TXT` records of its
 //!   own or `TXT: NONE` (we never ask for type SPF, as RFC 7208 §3.1 says).
@@ -34,7 +35,7 @@ use tokio::net::{TcpListener, UdpSocket};
 
 const SUITE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/rfc7208-tests.yml"
+    "/tests/fixtures/rfc7208/rfc7208-tests.yml"
 );
 
 /// Tests that do not give the expected result, with the reason. The test fails if
@@ -452,7 +453,7 @@ async fn rfc7208_test_suite() {
     let text = std::fs::read_to_string(SUITE).unwrap_or_else(|e| {
         panic!(
             "the RFC 7208 test suite is missing: cannot read {SUITE}: {e}\n\
-             (CI has shared/ beside the clone; see shared/data/README.md)"
+             (it is part of the repository: restore tests/fixtures/rfc7208/)"
         )
     });
     let mut total = 0usize;

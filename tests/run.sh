@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash tests/prereqs.sh
 cargo build --release --locked --bin mxgate --example fixture_dns
 cargo test --locked --all-targets
-MXGATE_BIN="$PWD/target/release/mxgate" bash tests/e2e/run.sh
+MXGATE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/mxgate" bash tests/e2e/run.sh

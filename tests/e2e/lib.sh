@@ -524,7 +524,7 @@ pf_detect_script() {
 # target/release/examples/fixture_dns, built with cargo (and the options) if it is missing.
 # shellcheck disable=SC2120 # the options are optional
 find_fixture_dns() {
-    FIXTURE_DNS=${FIXTURE_DNS_BIN:-$REPO/target/release/examples/fixture_dns}
+    FIXTURE_DNS=${FIXTURE_DNS_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/examples/fixture_dns}
     if [[ ! -x $FIXTURE_DNS ]]; then
         [[ -n ${FIXTURE_DNS_BIN:-} ]] && die "FIXTURE_DNS_BIN=$FIXTURE_DNS is not executable"
         log "building fixture_dns (cargo build --release $* --example fixture_dns)"

@@ -31,7 +31,7 @@ done
 pf_detect_script
 
 # ---- the binary under test -------------------------------------------------------------------
-MXGATE=${MXGATE_BIN:-$REPO/target/release/mxgate}
+MXGATE=${MXGATE_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/mxgate}
 if [[ ! -x $MXGATE ]]; then
     [[ -n ${MXGATE_BIN:-} ]] && die "MXGATE_BIN=$MXGATE is not executable"
     log "building mxgate (cargo build --release)"
