@@ -42,6 +42,7 @@
 //! - **step result**: what happened at one phase of a replay.
 
 pub mod address;
+pub mod auth_results;
 pub mod bounded;
 pub mod capture;
 pub mod checks;

@@ -90,6 +90,17 @@ pub struct Transaction {
     pub queue_id: Option<String>,
     /// SPF result of this transaction's sender, once evaluated.
     pub spf: Option<SpfFact>,
+    /// The header fields as received: name and the bytes after the colon (leading space
+    /// kept, CRLF line ends), filled only when a check asks for them
+    /// ([`crate::checks::Check::raw_headers`]): DKIM's `simple` canonicalisation needs
+    /// the bytes the signer saw.
+    pub raw_headers: Vec<(String, Vec<u8>)>,
+    /// Header fields arrived that `raw_headers` could not keep (its byte bound).
+    pub raw_headers_truncated: bool,
+    /// DKIM results, one per signature evaluated, once verified (end of message).
+    pub dkim: Vec<DkimFact>,
+    /// The DMARC result, once evaluated (end of message).
+    pub dmarc: Option<DmarcFact>,
 }
 
 /// An SPF result (RFC 7208 §2.6), as later checks and the headers need it.
@@ -142,6 +153,103 @@ pub struct SpfFact {
     pub domain: String,
 }
 
+/// A DKIM result (RFC 8601 §2.7.1), per signature.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+pub enum DkimResult {
+    /// The signature verified.
+    Pass,
+    /// The signature did not verify (body or header changed, wrong key).
+    Fail,
+    /// Not evaluated to a result (e.g. the body exceeded what we hash); never a pass.
+    Neutral,
+    /// Verified, but refused by local policy (e.g. expired, key too small).
+    Policy,
+    /// A temporary error (DNS timeout or SERVFAIL for the key).
+    Temperror,
+    /// The signature or key record could not be used (bad tags, revoked key).
+    Permerror,
+}
+
+impl DkimResult {
+    /// The RFC 8601 keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DkimResult::Pass => "pass",
+            DkimResult::Fail => "fail",
+            DkimResult::Neutral => "neutral",
+            DkimResult::Policy => "policy",
+            DkimResult::Temperror => "temperror",
+            DkimResult::Permerror => "permerror",
+        }
+    }
+}
+
+impl fmt::Display for DkimResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What DKIM found for one DKIM-Signature.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct DkimFact {
+    /// The result.
+    pub result: DkimResult,
+    /// The signing domain (`d=`), lower case; empty when the signature did not parse.
+    pub domain: String,
+    /// The selector (`s=`); empty when the signature did not parse.
+    pub selector: String,
+    /// The first characters of `b=`, to tell signatures apart in the headers (RFC 6008).
+    pub b_prefix: String,
+    /// Why, when not a pass (for the log and the header comment).
+    pub reason: Option<String>,
+}
+
+/// A DMARC result (RFC 7489 §11.2, RFC 8601 §2.7.7).
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+pub enum DmarcResult {
+    /// No policy record for the From domain (or no usable From).
+    None,
+    /// An aligned SPF or DKIM pass.
+    Pass,
+    /// No aligned pass.
+    Fail,
+    /// A temporary error looking up the policy.
+    Temperror,
+    /// The policy record, or the From header, could not be used.
+    Permerror,
+}
+
+impl DmarcResult {
+    /// The RFC 8601 keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DmarcResult::None => "none",
+            DmarcResult::Pass => "pass",
+            DmarcResult::Fail => "fail",
+            DmarcResult::Temperror => "temperror",
+            DmarcResult::Permerror => "permerror",
+        }
+    }
+}
+
+impl fmt::Display for DmarcResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What DMARC found for a message.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct DmarcFact {
+    /// The result.
+    pub result: DmarcResult,
+    /// The RFC 5322.From domain (empty when there was no usable one).
+    pub from_domain: String,
+    /// The policy that applies (`none`, `quarantine`, `reject`), when a record was found.
+    pub policy: Option<String>,
+}
+
 /// Facts about the client found by checks, for later checks and the log.
 #[derive(Clone, Debug, Default)]
 pub struct ClientFacts {
@@ -172,6 +280,10 @@ pub enum Fact {
     },
     /// SPF result of the current transaction.
     Spf(SpfFact),
+    /// DKIM results of the current message, one per signature.
+    Dkim(Vec<DkimFact>),
+    /// DMARC result of the current message.
+    Dmarc(DmarcFact),
 }
 
 /// Facts about one SMTP connection.
@@ -229,6 +341,8 @@ impl Session {
                 self.facts.dnsbl_listed = listed;
             }
             Fact::Spf(f) => self.tx.spf = Some(f),
+            Fact::Dkim(f) => self.tx.dkim = f,
+            Fact::Dmarc(f) => self.tx.dmarc = Some(f),
         }
     }
 

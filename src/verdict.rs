@@ -39,6 +39,16 @@ pub enum HeaderEdit {
     Add(String, String),
     /// Delete this occurrence (1-based, as received) of a header.
     Delete(String, u32),
+    /// One or more `;`-separated resinfo of our Authentication-Results (`spf=pass
+    /// smtp.mailfrom=a@b`): the parts of every check with the same authserv-id become one
+    /// header at end of message, where the first part was (RFC 8601 §2.2: one header per
+    /// authserv-id is what readers expect).
+    AuthResult {
+        /// Our authserv-id.
+        authserv_id: String,
+        /// The resinfo text.
+        resinfo: String,
+    },
 }
 
 /// An SMTP reply: code, RFC 3463 enhanced status code and text.

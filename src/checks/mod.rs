@@ -169,6 +169,11 @@ pub trait Check: Send + Sync {
     fn body_limit(&self) -> usize {
         0
     }
+    /// True if it reads [`crate::session::Transaction::raw_headers`] (the milter then asks
+    /// the MTA for header values with their leading space and keeps the exact fields).
+    fn raw_headers(&self) -> bool {
+        false
+    }
 }
 
 /// Every check mxgate knows.

@@ -19,14 +19,15 @@ pub(super) async fn apply(
     // inserted (an inserted Authentication-Results would shift them).
     let deletions = out.edits.iter().filter_map(|e| match e {
         HeaderEdit::Delete(name, index) => Some((name, index)),
-        HeaderEdit::Add(..) => None,
+        HeaderEdit::Add(..) | HeaderEdit::AuthResult { .. } => None,
     });
     let additions: Vec<(&String, &String)> = out
         .edits
         .iter()
         .filter_map(|e| match e {
             HeaderEdit::Add(name, value) => Some((name, value)),
-            HeaderEdit::Delete(..) => None,
+            // The policy has merged these into one Add already.
+            HeaderEdit::Delete(..) | HeaderEdit::AuthResult { .. } => None,
         })
         .collect();
     for (name, index) in deletions {

@@ -107,11 +107,58 @@ pub(super) async fn handle_rcpt(cx: &mut Context<Conn>, args: Vec<CString>) -> S
 pub(super) async fn handle_header(cx: &mut Context<Conn>, name: CString, value: CString) -> Status {
     let noreply = Conn::noreply(&cx.data);
     if let Some(conn) = Conn::live(&mut cx.data) {
-        if conn.session.tx.headers.len() < crate::capture::MAX_HEADERS {
-            conn.session.tx.headers.push((lossy(&name), lossy(&value)));
+        let tx = &mut conn.session.tx;
+        if tx.headers.len() < crate::capture::MAX_HEADERS {
+            let leading_space = noreply.contains(ProtoOpts::LEADING_SPACE);
+            if conn.policy.raw_headers() {
+                keep_raw_header(tx, name.as_bytes(), value.as_bytes(), leading_space);
+            }
+            let value = lossy(&value);
+            // Checks read the value as Postfix passes it by default: without the space
+            // after the colon.
+            let value = match leading_space {
+                true => value.trim_start_matches([' ', '\t']).to_owned(),
+                false => value,
+            };
+            tx.headers.push((lossy(&name), value));
         }
     }
     answer(noreply, ProtoOpts::NOREPLY_HEADER, Status::Continue)
+}
+
+/// Most bytes of exact header fields kept per message; past it the fields are not kept
+/// and `raw_headers_truncated` says so (DKIM then cannot verify, which is not a fail).
+pub const MAX_RAW_HEADER_BYTES: usize = 1024 * 1024;
+
+/// Keeps the field as the client sent it, its value with the space after the colon: Postfix
+/// passes a folded value with bare LF line ends where the signer hashed CRLF (RFC 5322
+/// §2.2.3), and strips the leading space unless LEADING_SPACE was negotiated (then the
+/// usual single space is put back).
+fn keep_raw_header(
+    tx: &mut crate::session::Transaction,
+    name: &[u8],
+    value: &[u8],
+    leading_space: bool,
+) {
+    let used: usize = tx.raw_headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+    if tx.raw_headers_truncated || used + name.len() + value.len() * 2 + 1 > MAX_RAW_HEADER_BYTES {
+        tx.raw_headers_truncated = true;
+        return;
+    }
+    let mut raw = Vec::with_capacity(value.len() + 8);
+    if !leading_space {
+        raw.push(b' ');
+    }
+    let mut prev = 0u8;
+    for &b in value {
+        if b == b'\n' && prev != b'\r' {
+            raw.push(b'\r');
+        }
+        raw.push(b);
+        prev = b;
+    }
+    tx.raw_headers
+        .push((String::from_utf8_lossy(name).into_owned(), raw));
 }
 
 pub(super) async fn handle_eoh(cx: &mut Context<Conn>) -> Status {

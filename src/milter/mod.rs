@@ -59,7 +59,8 @@ pub fn callbacks(shared: Arc<Shared>) -> Callbacks<Conn> {
 /// chosen for it) and, from connect on, the session facts.
 pub struct Conn {
     /// The NOREPLY options negotiated: the callbacks of those stages answer
-    /// `Status::Noreply` and the MTA does not wait for them.
+    /// `Status::Noreply` and the MTA does not wait for them; and LEADING_SPACE when
+    /// header values come with their leading space.
     noreply: ProtoOpts,
     policy: Arc<Policy>,
     session: Option<Session>,

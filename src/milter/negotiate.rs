@@ -49,7 +49,12 @@ pub(super) async fn handle_negotiate(
 ) -> Status {
     // Decided per connection with the policy of the moment: a reload that adds a check
     // at a stage makes new connections wait for its replies again.
-    let noreply = noreply_opts(&policy, &stages) & mta_opts;
+    let mut noreply = noreply_opts(&policy, &stages) & mta_opts;
+    // DKIM's `simple` header canonicalisation needs the value as sent, leading space
+    // included; Postfix strips it unless asked (SMFIP_HDR_LEADSPC).
+    if stages.headers && policy.raw_headers() {
+        noreply |= ProtoOpts::LEADING_SPACE & mta_opts;
+    }
     cx.requested_opts |= noreply;
     cx.data = Some(Conn {
         noreply,

@@ -87,6 +87,12 @@ impl Policy {
             .unwrap_or(0)
     }
 
+    /// True if any check needs the header fields exactly as received
+    /// ([`crate::session::Transaction::raw_headers`]).
+    pub fn raw_headers(&self) -> bool {
+        self.checks.iter().any(|b| b.check.raw_headers())
+    }
+
     /// True if any check runs at `stage` (so the milter negotiates it).
     pub fn uses_stage(&self, stage: Stage) -> bool {
         !self.by_stage[stage.index()].is_empty()
@@ -325,7 +331,7 @@ impl Policy {
                 return out;
             }
         }
-        out.edits = std::mem::take(&mut ledger.tx.edits);
+        out.edits = crate::auth_results::merge(std::mem::take(&mut ledger.tx.edits));
         let accepted: Vec<(&crate::session::Recipient, &ledger::RecipientMark)> = session
             .tx
             .rcpts

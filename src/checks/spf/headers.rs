@@ -6,11 +6,10 @@
 
 use super::eval::{Evaluation, Identity};
 use crate::address::Address;
+use crate::auth_results::{push_ar_value, push_comment_safe, push_quoted, MAX_FIELD};
+pub use crate::auth_results::{ar_value, comment_safe, forged_authentication_results};
 use std::fmt::Write as _;
 use std::net::IpAddr;
-
-/// Longest client-supplied text put into a header or reply.
-const MAX_FIELD: usize = 256;
 
 /// The Received-SPF value for `e`:
 /// `pass (mx.example: domain of a@b designates 192.0.2.1 as permitted sender)
@@ -111,13 +110,21 @@ pub fn received_spf(
 /// The Authentication-Results value: `mx.example; spf=pass smtp.mailfrom=a@b;
 /// spf=none smtp.helo=mail.b` (one resinfo per identity evaluated).
 pub fn authentication_results(authserv_id: &str, evals: &[&Evaluation]) -> String {
-    let mut v = String::with_capacity(authserv_id.len() + 64 * evals.len().max(1));
-    v.push_str(authserv_id);
     if evals.is_empty() {
-        v.push_str("; none");
+        return format!("{authserv_id}; none");
     }
+    format!("{authserv_id}; {}", resinfo(evals))
+}
+
+/// The resinfo part (`spf=pass smtp.mailfrom=a@b; spf=none smtp.helo=mail.b`), merged
+/// with other checks' into one header at end of message; empty without evaluations.
+pub fn resinfo(evals: &[&Evaluation]) -> String {
+    let mut v = String::with_capacity(64 * evals.len().max(1));
     for e in evals {
-        v.push_str("; spf=");
+        if !v.is_empty() {
+            v.push_str("; ");
+        }
+        v.push_str("spf=");
         v.push_str(e.result_name());
         if let Some(p) = e.problem() {
             v.push_str(" (");
@@ -166,50 +173,6 @@ fn push_kv_value(out: &mut String, s: &str) {
     }
 }
 
-/// RFC 2045 token when possible, else a quoted-string (RFC 8601 `value`).
-pub fn ar_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    push_ar_value(&mut out, s);
-    out
-}
-
-fn push_ar_value(out: &mut String, s: &str) {
-    if !s.is_empty() && s.len() <= MAX_FIELD && s.chars().all(is_token_char) {
-        out.push_str(s);
-    } else {
-        push_quoted(out, s);
-    }
-}
-
-fn push_quoted(out: &mut String, s: &str) {
-    out.push('"');
-    for c in crate::text::printable_chars(s.chars(), MAX_FIELD) {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-}
-
-/// Text for inside a header comment: no parentheses or backslashes, which would
-/// unbalance or escape it.
-pub fn comment_safe(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(MAX_FIELD));
-    push_comment_safe(&mut out, s.chars());
-    out
-}
-
-fn push_comment_safe(out: &mut String, s: impl Iterator<Item = char>) {
-    out.extend(crate::text::printable_chars(s, MAX_FIELD).map(|c| {
-        if matches!(c, '(' | ')' | '\\') {
-            '?'
-        } else {
-            c
-        }
-    }));
-}
-
 /// Printable ASCII and spaces only, at most [`MAX_FIELD`] characters; anything else
 /// becomes `?`, so a client cannot inject line breaks or control characters.
 fn is_atext(c: char) -> bool {
@@ -222,86 +185,10 @@ fn is_dot_atom(s: &str) -> bool {
             .all(|a| !a.is_empty() && a.chars().all(is_atext))
 }
 
-/// RFC 2045 token characters: printable ASCII except space and tspecials.
-pub fn is_token_char(c: char) -> bool {
-    c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?=".contains(c)
-}
-
-/// The authserv-id of an Authentication-Results value: the first `value` after
-/// optional comments and white space (RFC 8601 §2.2), unquoted.
-pub fn authserv_id_of(value: &str) -> Option<String> {
-    let rest = skip_cfws(value);
-    if let Some(q) = rest.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = q.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => return Some(out),
-                '\\' => out.push(chars.next()?),
-                c => out.push(c),
-            }
-        }
-        return None;
-    }
-    let id: String = rest.chars().take_while(|c| is_token_char(*c)).collect();
-    (!id.is_empty()).then_some(id)
-}
-
-/// Skips white space and (nested) comments.
-fn skip_cfws(s: &str) -> &str {
-    let mut rest = s.trim_start();
-    while rest.starts_with('(') {
-        let mut depth = 0usize;
-        let mut end = rest.len();
-        let mut escaped = false;
-        for (i, c) in rest.char_indices() {
-            if escaped {
-                escaped = false;
-                continue;
-            }
-            match c {
-                '\\' => escaped = true,
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = i + 1;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        rest = rest[end..].trim_start();
-    }
-    rest
-}
-
-/// The Authentication-Results headers that claim our authserv-id, as (name,
-/// 1-based index among the headers of that name), highest index first so that
-/// deleting one never shifts the index of the next.
-pub fn forged_authentication_results(
-    headers: &[(String, String)],
-    ours: &str,
-) -> Vec<(String, u32)> {
-    let mut found = Vec::new();
-    let mut index = 0u32;
-    for (name, value) in headers {
-        if !name.trim().eq_ignore_ascii_case("Authentication-Results") {
-            continue;
-        }
-        index += 1;
-        if authserv_id_of(value).is_some_and(|id| id.eq_ignore_ascii_case(ours)) {
-            found.push(("Authentication-Results".to_owned(), index));
-        }
-    }
-    found.reverse();
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth_results::authserv_id_of;
     use viaspf::SpfResult;
 
     fn ev(identity: Identity, subject: &str, domain: &str, result: SpfResult) -> Evaluation {
@@ -428,7 +315,8 @@ mod tests {
     /// The header text as it was built before it went into one buffer (format! per
     /// piece): the new builders must give the same bytes.
     mod reference {
-        use super::super::{is_dot_atom, is_token_char, MAX_FIELD};
+        use super::super::{is_dot_atom, MAX_FIELD};
+        use crate::auth_results::is_token_char;
         use crate::checks::spf::eval::{Evaluation, Identity};
         use std::net::IpAddr;
 

@@ -13,6 +13,7 @@ pub mod headers;
 pub mod memory;
 
 use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
+use crate::auth_results::{system_host_name, AuthservId};
 use crate::dns::Dns;
 use crate::net::Cidr;
 use crate::session::{Fact, Session, SpfFact, Stage};
@@ -71,29 +72,6 @@ impl TryFrom<String> for ClientNet {
 impl From<ClientNet> for String {
     fn from(n: ClientNet) -> String {
         n.0.to_string()
-    }
-}
-
-/// The authserv-id of our Authentication-Results: an RFC 2045 token (a host name).
-#[derive(Clone, Debug, Deserialize, Serialize, Eq, PartialEq)]
-#[serde(try_from = "String", into = "String")]
-pub struct AuthservId(String);
-
-impl TryFrom<String> for AuthservId {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        if s.is_empty() || s.len() > 255 || !s.chars().all(headers::is_token_char) {
-            return Err(format!(
-                "{s:?} is not a valid authserv-id: use a host name such as \"mx.example.com\""
-            ));
-        }
-        Ok(AuthservId(s))
-    }
-}
-
-impl From<AuthservId> for String {
-    fn from(a: AuthservId) -> String {
-        a.0
     }
 }
 
@@ -239,17 +217,11 @@ impl SpfCheck {
 
     /// Our authserv-id for this session (see [`SpfConfig::authserv_id`]).
     fn authserv_id(&self, session: &Session) -> String {
-        if let Some(a) = &self.cfg.authserv_id {
-            return a.0.clone();
-        }
-        session
-            .macros
-            .get("j")
-            .map(|j| j.trim())
-            .filter(|j| !j.is_empty() && j.chars().all(headers::is_token_char))
-            .map(str::to_owned)
-            .or_else(|| self.host_name.clone())
-            .unwrap_or_else(|| "mxgate".into())
+        crate::auth_results::authserv_id(
+            self.cfg.authserv_id.as_ref(),
+            session,
+            self.host_name.as_deref(),
+        )
     }
 
     async fn at_mail(&self, session: &Session) -> Result<Outcome, CheckError> {
@@ -292,10 +264,10 @@ impl SpfCheck {
         if self.cfg.add_authentication_results {
             let mut evals = vec![&mail];
             evals.extend(helo_eval.as_ref());
-            edits.push(HeaderEdit::Add(
-                "Authentication-Results".into(),
-                headers::authentication_results(&receiver, &evals),
-            ));
+            edits.push(HeaderEdit::AuthResult {
+                authserv_id: receiver.clone(),
+                resinfo: headers::resinfo(&evals),
+            });
         }
 
         match decide(&self.cfg, ip, &mail, helo_eval.as_ref()) {
@@ -499,14 +471,6 @@ pub fn sanitize_explanation(s: &str) -> String {
 }
 
 /// This host's name, for the default authserv-id and `%{r}`.
-fn system_host_name() -> Option<String> {
-    ["/proc/sys/kernel/hostname", "/etc/hostname"]
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .map(|s| s.trim().to_owned())
-        .find(|s| !s.is_empty() && s.chars().all(headers::is_token_char))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
