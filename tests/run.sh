@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/prereqs.sh
-cargo build --release --locked --bin mxgate --example fixture_dns
+cargo build --release --locked --bin mxgate --example fixture_dns --example dkim_sign
 cargo test --locked --all-targets
 MXGATE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/mxgate" bash tests/e2e/run.sh

@@ -533,6 +533,19 @@ find_fixture_dns() {
     FIXTURE_DNS=$(realpath "$FIXTURE_DNS")
 }
 
+# dkim_sign KEY DOMAIN SELECTOR < MESSAGE > SIGNED: the message with a DKIM-Signature on top
+# (examples/dkim_sign.rs; $DKIM_SIGN_BIN, else target/release/examples/dkim_sign, built with
+# cargo if it is missing).
+dkim_sign() {
+    local bin=${DKIM_SIGN_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/examples/dkim_sign}
+    if [[ ! -x $bin ]]; then
+        [[ -n ${DKIM_SIGN_BIN:-} ]] && die "DKIM_SIGN_BIN=$bin is not executable"
+        log "building dkim_sign (cargo build --release --locked --example dkim_sign)"
+        (cd "$REPO" && cargo build --release --locked --example dkim_sign) >&2 || die "cargo build of dkim_sign failed"
+    fi
+    "$bin" "$@"
+}
+
 # make_run_dir PREFIX: T = a new temp dir "$TMPDIR/PREFIX.XXXXXX", mode 755 (smtpd and mxgate,
 # running as other users, reach the sockets and configs in it); dies if its path has white space.
 # Sets the paths in it: PF_CONF, MAILLOG, SINK_DIR, MXGATE_LOG; and SINK_PID, DNS_PID to none.
