@@ -1,9 +1,11 @@
-//! Signs a message with DKIM, for test fixtures: `dkim_sign KEY.pem DOMAIN SELECTOR < in.eml
-//! > out.eml` writes the message with a DKIM-Signature on top (relaxed/relaxed, no
-//! expiry, the default signed headers). The key is PKCS#8 PEM (RSA or Ed25519).
+//! Signs a message with DKIM, for test fixtures: `dkim_sign KEY.pem DOMAIN SELECTOR [simple]
+//! < in.eml > out.eml` writes the message with a DKIM-Signature on top (relaxed/relaxed, or
+//! simple/simple, which any change of a header byte breaks; no expiry; the default signed
+//! headers). The key is PKCS#8 PEM (RSA or Ed25519).
 
 use std::io::{Read, Write};
 use viadkim::crypto::HashAlgorithm;
+use viadkim::signature::{Canonicalization, CanonicalizationAlgorithm};
 use viadkim::signer::Expiration;
 use viadkim::{DomainName, Selector, SignRequest, SigningAlgorithm, SigningKey};
 
@@ -12,8 +14,10 @@ type Failure = Box<dyn std::error::Error>;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, key, domain, selector] = args.as_slice() else {
-        return Err("usage: dkim_sign KEY.pem DOMAIN SELECTOR < message > signed".into());
+    let (key, domain, selector, simple) = match args.as_slice() {
+        [_, k, d, s] => (k, d, s, false),
+        [_, k, d, s, c] if c == "simple" => (k, d, s, true),
+        _ => return Err("usage: dkim_sign KEY.pem DOMAIN SELECTOR [simple] < message > signed".into()),
     };
     let key = SigningKey::from_pkcs8_pem(&std::fs::read_to_string(key)?)?;
     let algorithm = SigningAlgorithm::from_parts(key.key_type(), HashAlgorithm::Sha256)
@@ -25,6 +29,14 @@ async fn main() -> Result<(), Failure> {
         key,
     );
     request.expiration = Expiration::Never;
+    let algorithm = match simple {
+        true => CanonicalizationAlgorithm::Simple,
+        false => CanonicalizationAlgorithm::Relaxed,
+    };
+    request.canonicalization = Canonicalization {
+        header: algorithm,
+        body: algorithm,
+    };
 
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input)?;
