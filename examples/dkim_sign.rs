@@ -17,7 +17,11 @@ async fn main() -> Result<(), Failure> {
     let (key, domain, selector, simple) = match args.as_slice() {
         [_, k, d, s] => (k, d, s, false),
         [_, k, d, s, c] if c == "simple" => (k, d, s, true),
-        _ => return Err("usage: dkim_sign KEY.pem DOMAIN SELECTOR [simple] < message > signed".into()),
+        _ => {
+            return Err(
+                "usage: dkim_sign KEY.pem DOMAIN SELECTOR [simple] < message > signed".into(),
+            )
+        }
     };
     let key = SigningKey::from_pkcs8_pem(&std::fs::read_to_string(key)?)?;
     let algorithm = SigningAlgorithm::from_parts(key.key_type(), HashAlgorithm::Sha256)
