@@ -345,7 +345,13 @@ impl<'r> BinDecodable<'r> for Record<RData> {
 
         // this is to handle updates, RFC 2136, which uses 0 to indicate certain aspects of pre-requisites.
         // Null represents any data. The caller should validate whether this is allowed.
-        let rdata = if rd_length == 0 {
+        //
+        // RFC 2136 gives RDLENGTH 0 that meaning only in class ANY or NONE. An IN-class TXT
+        // without any <character-string> breaks RFC 1035 §3.3.14, but servers do send it, and
+        // as Update0 it would fail the decoding of the whole message; read it as a TXT with no
+        // strings instead.
+        let rdata = if rd_length == 0 && !(record_type == RecordType::TXT && class == DNSClass::IN)
+        {
             RData::Update0(record_type)
         } else {
             // RDATA           a variable length string of octets that describes the
@@ -701,6 +707,19 @@ mod tests {
         let got = Record::read(&mut decoder).unwrap();
 
         assert_eq!(got, record);
+    }
+
+    #[test]
+    fn test_read_txt_without_strings() {
+        // Owner name ".", TYPE TXT, CLASS IN, TTL 5, RDLENGTH 0.
+        let bytes = [0u8, 0, 16, 0, 1, 0, 0, 0, 5, 0, 0];
+        let got = Record::read(&mut BinDecoder::new(&bytes)).unwrap();
+        assert_eq!(got.data, RData::TXT(crate::rr::rdata::TXT::from_bytes(Vec::new())));
+
+        // The same in class ANY is RFC 2136's "any data", as before.
+        let bytes = [0u8, 0, 16, 0, 255, 0, 0, 0, 0, 0, 0];
+        let got = Record::read(&mut BinDecoder::new(&bytes)).unwrap();
+        assert_eq!(got.data, RData::Update0(RecordType::TXT));
     }
 
     #[test]

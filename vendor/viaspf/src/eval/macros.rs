@@ -160,7 +160,7 @@ impl EvaluateToString for Macro {
         }
         let mut s = match self.kind() {
             Sender => query.params.sender().to_string(),
-            LocalPart => query.params.sender().local_part().to_owned(),
+            LocalPart => local_part_value(query.params.sender().local_part()),
             DomainPart => query.params.sender().domain().to_string(),
             Domain => query.params.domain().to_string(),
             Ip => to_dot_format_string(query.params.ip()),
@@ -200,6 +200,33 @@ impl EvaluateToString for Macro {
         }
 
         Ok(s)
+    }
+}
+
+// A quoted local-part stands for the text between its quotes: RFC 5322, §3.2.4:
+// ‘Semantically, neither the optional CFWS outside of the quote characters nor
+// the quote characters themselves are part of the quoted-string; the
+// quoted-string is what is contained between the two quote characters.’ And
+// ‘the "\" in any quoted-pair […] [is] semantically "invisible"’. So the `l`
+// macro of `"john doe"@example.org` is `john doe`, the local-part an MTA's
+// unquoted internal form of that address shows.
+fn local_part_value(local_part: &str) -> String {
+    match local_part
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+    {
+        None => local_part.to_owned(),
+        Some(quoted) => {
+            let mut value = String::with_capacity(quoted.len());
+            let mut chars = quoted.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next()),
+                    c => value.push(c),
+                }
+            }
+            value
+        }
     }
 }
 
@@ -365,6 +392,14 @@ mod tests {
         assert_eq!(split(",++.,", ".,+"), ["", ""]);
         assert_eq!(split("++.,ab", ".,+"), ["", "ab"]);
         assert_eq!(split("c,..", ".,+"), ["c", ""]);
+    }
+
+    #[test]
+    fn local_part_value_ok() {
+        assert_eq!(local_part_value("amy"), "amy");
+        assert_eq!(local_part_value("\"Macro Error\""), "Macro Error");
+        assert_eq!(local_part_value(r#""a\"b\\c""#), r#"a"b\c"#);
+        assert_eq!(local_part_value("\"\""), "");
     }
 
     #[test]

@@ -315,6 +315,10 @@ impl QueryState {
         self.eval_explain_string
     }
 
+    pub fn set_eval_explain_string(&mut self, value: bool) {
+        self.eval_explain_string = value;
+    }
+
     pub fn reset_for_explain_string(&mut self) {
         self.lookup_count = Default::default();
         self.void_lookup_count = Default::default();

@@ -69,8 +69,15 @@ impl Evaluate for SpfRecord {
                     let spf_result = match directive.qualifier.unwrap_or_default() {
                         Qualifier::Pass => SpfResult::Pass,
                         Qualifier::Fail => {
-                            let e = compute_explanation(explanation, query, resolver).await;
-                            SpfResult::Fail(e)
+                            match compute_explanation(explanation, query, resolver).await {
+                                Ok(e) => SpfResult::Fail(e),
+                                Err(e) => {
+                                    query.result_cause = e.to_error_cause().map(Into::into);
+                                    let spf_result = e.to_spf_result();
+                                    trace!(query, Tracepoint::ExplanationStringErrorResult(e));
+                                    spf_result
+                                }
+                            }
                         }
                         Qualifier::Neutral => SpfResult::Neutral,
                         Qualifier::Softfail => SpfResult::Softfail,
@@ -165,15 +172,18 @@ fn get_explanation(record: &SpfRecord) -> Result<Option<&Explanation>, Vec<Expla
     }
 }
 
+// An error is returned only for an exp-only macro in the exp= domain-spec: that
+// is an error in the record itself, not one of the §6.2 failures after which
+// evaluation ‘proceed[s] as if no "exp" modifier was given’.
 async fn compute_explanation(
     explanation: Option<&Explanation>,
     query: &mut Query<'_>,
     resolver: &Resolver<'_>,
-) -> ExplanationString {
+) -> Result<ExplanationString, EvalError> {
     // §6.2: ‘During recursion into an "include" mechanism, an "exp" modifier
     // from the <target-name> MUST NOT be used.’
     if query.state.is_included_query() {
-        return Default::default();  // placeholder value, to be discarded
+        return Ok(Default::default());  // placeholder value, to be discarded
     }
 
     // §4.6.4: ‘the "exp" modifier -- do[es] not cause DNS queries at the time
@@ -187,17 +197,18 @@ async fn compute_explanation(
     match explanation {
         None => {
             trace!(query, Tracepoint::DefaultExplanation);
-            ExplanationString::Default
+            Ok(ExplanationString::Default)
         }
         Some(explanation) => match explanation.evaluate_to_string(query, resolver).await {
             Ok(explanation) => {
                 let explanation_string = ExplanationString::External(explanation);
                 trace!(query, Tracepoint::ExplanationStringResult(explanation_string.clone()));
-                explanation_string
+                Ok(explanation_string)
             }
+            Err(e @ EvalError::InvalidMacroInDomainSpec(_)) => Err(e),
             Err(e) => {
                 trace!(query, Tracepoint::ExplanationStringErrorResult(e));
-                ExplanationString::Default
+                Ok(ExplanationString::Default)
             }
         },
     }

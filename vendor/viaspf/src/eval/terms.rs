@@ -305,7 +305,9 @@ where
                 // specified number of high-order bits of <ip> and the IP
                 // address are compared for equality.’
                 Some(len) => {
-                    let mask = u32::MAX << (32 - len.get());
+                    // A /0 prefix shifts by the full width, which `<<` does not
+                    // allow (a panic in debug builds, a no-op in release builds).
+                    let mask = u32::MAX.checked_shl(u32::from(32 - len.get())).unwrap_or(0);
                     (u32::from(network_addr) & mask) == (u32::from(ip) & mask)
                 }
             }
@@ -314,7 +316,7 @@ where
             match prefix_len.and_then(|l| l.into().ip6()) {
                 None => network_addr == ip,
                 Some(len) => {
-                    let mask = u128::MAX << (128 - len.get());
+                    let mask = u128::MAX.checked_shl(u32::from(128 - len.get())).unwrap_or(0);
                     (u128::from(network_addr) & mask) == (u128::from(ip) & mask)
                 }
             }
@@ -419,7 +421,14 @@ impl EvaluateToString for Explanation {
     ) -> EvalResult<String> {
         trace!(query, Tracepoint::EvaluateExplanation(self.clone()));
 
-        let target_name = get_target_name(&self.domain_spec, query, resolver).await?;
+        // §6.2: ‘explanation = "exp" "=" domain-spec’. This is a domain-spec like any
+        // other, not explain-string text, so the exp-only macros of §7.2 are not
+        // allowed in it; only the fetched explain-string may use them.
+        let eval_explain_string = query.state.is_eval_explain_string();
+        query.state.set_eval_explain_string(false);
+        let target_name = get_target_name(&self.domain_spec, query, resolver).await;
+        query.state.set_eval_explain_string(eval_explain_string);
+        let target_name = target_name?;
         trace!(query, Tracepoint::TargetName(target_name.clone()));
 
         // §6.2: ‘The fetched TXT record's strings are concatenated with no
@@ -604,7 +613,7 @@ pub fn to_eval_result<T>(result: LookupResult<Vec<T>>) -> EvalResult<Vec<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Ip4CidrLength;
+    use crate::record::{Ip4CidrLength, Ip6CidrLength};
 
     #[test]
     fn is_in_network_ok() {
@@ -612,6 +621,20 @@ mod tests {
             IpAddr::from([123, 12, 12, 12]),
             Some(Ip4CidrLength::new(24).unwrap()),
             IpAddr::from([123, 12, 12, 98]),
+        ));
+    }
+
+    #[test]
+    fn is_in_network_zero_prefix_len() {
+        assert!(is_in_network(
+            IpAddr::from([1, 1, 1, 1]),
+            Some(Ip4CidrLength::new(0).unwrap()),
+            IpAddr::from([203, 0, 113, 7]),
+        ));
+        assert!(is_in_network(
+            IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1]),
+            Some(Ip6CidrLength::new(0).unwrap()),
+            IpAddr::from([0xcafe, 0xbabe, 0, 0, 0, 0, 0, 1]),
         ));
     }
 
