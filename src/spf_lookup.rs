@@ -69,8 +69,21 @@ fn to_lookup_error(err: NetError) -> LookupError {
     }
 }
 
+/// A hickory name as viaspf's, label by label from the raw bytes, the converse of
+/// [`to_hickory`]: `to_ascii` would write presentation escapes (`foo\:bar`), a
+/// different name once it is asked for again. A label holding a dot (or bytes that are
+/// not UTF-8) cannot be written as viaspf's dotted string, so that name is an error.
 fn name_of(n: &HName) -> LookupResult<Name> {
-    Name::new(&n.to_ascii()).map_err(|e| LookupError::Dns(Some(Box::new(e))))
+    let mut s = String::new();
+    for label in n.iter() {
+        let label = std::str::from_utf8(label).map_err(|e| LookupError::Dns(Some(Box::new(e))))?;
+        if label.contains('.') {
+            return Err(LookupError::Dns(None));
+        }
+        s.push_str(label);
+        s.push('.');
+    }
+    Name::new(&s).map_err(|e| LookupError::Dns(Some(Box::new(e))))
 }
 
 /// A boxed future as `#[async_trait]` declares it (the crate has no async-trait
@@ -210,6 +223,17 @@ mod tests {
         let odd = to_hickory("a b.%x.example.").unwrap();
         assert_eq!(odd.num_labels(), 3);
         assert!(to_hickory(&format!("{}.example.", "a".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn names_from_answers_keep_odd_labels() {
+        // An MX exchange `foo:bar/baz.example.com` must be asked for as that name
+        // again, not as its presentation form `foo\:bar\/baz.example.com`.
+        let odd = to_hickory("foo:bar/baz.example.com.").unwrap();
+        assert_eq!(name_of(&odd).unwrap().as_str(), "foo:bar/baz.example.com.");
+        assert!(name_of(&HName::root()).is_err());
+        let dotted = HName::from_labels([&b"a.b"[..], b"example"]).unwrap();
+        assert!(name_of(&dotted).is_err());
     }
 
     #[test]

@@ -221,9 +221,9 @@ async fn run(
     let (result, cause) = match tokio::time::timeout_at(deadline, query).await {
         Ok(Some(r)) => (r.spf_result, r.cause),
         Ok(None) => {
-            // viaspf 0.7.0-alpha.2 panics on a /0 prefix (`ip4:0.0.0.0/0`: shift
-            // overflow, debug builds). A record we cannot evaluate is a permerror,
-            // and it must not take the milter connection down with it.
+            // A record that makes viaspf panic (as 0.7.0-alpha.2 did on a /0
+            // prefix before the vendored fix) is one we cannot evaluate: a
+            // permerror, and it must not take the milter connection down with it.
             tracing::error!(domain = %domain, "spf: viaspf panicked evaluating the record");
             (SpfResult::Permerror, None)
         }
@@ -262,6 +262,7 @@ impl<F: Future> Future for CatchUnwind<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use viaspf::lookup::{LookupError, LookupResult, Name};
 
     #[test]
     fn senders() {
@@ -280,6 +281,137 @@ mod tests {
                 .to_string(),
             "example.com"
         );
+    }
+
+    /// A zone of TXT, A, AAAA and MX answers, enough to evaluate records in-process.
+    #[derive(Default)]
+    struct Zone {
+        txt: Vec<(&'static str, &'static str)>,
+        a: Vec<(&'static str, std::net::Ipv4Addr)>,
+        aaaa: Vec<(&'static str, std::net::Ipv6Addr)>,
+        mx: Vec<(&'static str, &'static str)>,
+    }
+
+    fn at<T: Clone>(rrs: &[(&str, T)], name: &Name) -> LookupResult<Vec<T>> {
+        let found: Vec<T> = rrs
+            .iter()
+            .filter(|(n, _)| format!("{n}.").eq_ignore_ascii_case(name.as_str()))
+            .map(|(_, v)| v.clone())
+            .collect();
+        if found.is_empty() {
+            Err(LookupError::NoRecords)
+        } else {
+            Ok(found)
+        }
+    }
+
+    type Answer<'a, T> = Pin<Box<dyn Future<Output = LookupResult<T>> + Send + 'a>>;
+
+    // The trait is declared with #[async_trait]; these are the signatures it expands to.
+    impl Lookup for Zone {
+        fn lookup_a<'l, 'a, 't>(&'l self, name: &'a Name) -> Answer<'t, Vec<std::net::Ipv4Addr>>
+        where
+            'l: 't,
+            'a: 't,
+            Self: 't,
+        {
+            Box::pin(async move { at(&self.a, name) })
+        }
+
+        fn lookup_aaaa<'l, 'a, 't>(&'l self, name: &'a Name) -> Answer<'t, Vec<std::net::Ipv6Addr>>
+        where
+            'l: 't,
+            'a: 't,
+            Self: 't,
+        {
+            Box::pin(async move { at(&self.aaaa, name) })
+        }
+
+        fn lookup_mx<'l, 'a, 't>(&'l self, name: &'a Name) -> Answer<'t, Vec<Name>>
+        where
+            'l: 't,
+            'a: 't,
+            Self: 't,
+        {
+            Box::pin(async move {
+                at(&self.mx, name)?
+                    .into_iter()
+                    .map(|n| Name::new(n).map_err(|e| LookupError::Dns(Some(Box::new(e)))))
+                    .collect()
+            })
+        }
+
+        fn lookup_txt<'l, 'a, 't>(&'l self, name: &'a Name) -> Answer<'t, Vec<String>>
+        where
+            'l: 't,
+            'a: 't,
+            Self: 't,
+        {
+            Box::pin(async move { Ok(at(&self.txt, name)?.into_iter().map(String::from).collect()) })
+        }
+
+        fn lookup_ptr<'l, 't>(&'l self, _: IpAddr) -> Answer<'t, Vec<Name>>
+        where
+            'l: 't,
+            Self: 't,
+        {
+            Box::pin(async { Err(LookupError::NoRecords) })
+        }
+    }
+
+    fn check(zone: &Zone, ip: &str, sender: &str) -> Evaluation {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        rt.block_on(evaluate_mail_from(
+            zone,
+            &Config::default(),
+            ip.parse().unwrap(),
+            Some("mail.example.org"),
+            sender,
+            deadline,
+        ))
+    }
+
+    /// A /0 prefix matches every address of its family (RFC 7208 §5: only the
+    /// given number of high-order bits are compared). viaspf 0.7.0-alpha.2 shifted by
+    /// the full width there: a panic (permerror here) in debug builds, an exact match
+    /// in release builds; vendor/viaspf carries the fix.
+    #[test]
+    fn zero_prefix_matches_every_address() {
+        let zone = Zone {
+            txt: vec![
+                ("ip4.example.org", "v=spf1 ip4:192.0.2.1/0 -all"),
+                ("ip6.example.org", "v=spf1 ip6:2001:db8::1/0 -all"),
+                ("a.example.org", "v=spf1 a/0//0 -all"),
+                ("mx.example.org", "v=spf1 mx/0//0 -all"),
+            ],
+            a: vec![
+                ("a.example.org", "192.0.2.1".parse().unwrap()),
+                ("mail.mx.example.org", "192.0.2.1".parse().unwrap()),
+            ],
+            aaaa: vec![
+                ("a.example.org", "2001:db8::1".parse().unwrap()),
+                ("mail.mx.example.org", "2001:db8::1".parse().unwrap()),
+            ],
+            mx: vec![("mx.example.org", "mail.mx.example.org")],
+        };
+        for (domain, ips) in [
+            ("ip4.example.org", &["203.0.113.9", "255.255.255.255"][..]),
+            ("ip6.example.org", &["cafe:babe::1", "::"][..]),
+            ("a.example.org", &["203.0.113.9", "cafe:babe::1"][..]),
+            ("mx.example.org", &["203.0.113.9", "cafe:babe::1"][..]),
+        ] {
+            for ip in ips {
+                let e = check(&zone, ip, &format!("user@{domain}"));
+                assert_eq!(e.result, SpfResult::Pass, "{domain} from {ip}: {e:?}");
+            }
+        }
+        // Still only its own family: an IPv6 client does not match ip4:…/0.
+        let e = check(&zone, "2001:db8::1", "user@ip4.example.org");
+        assert_eq!(e.result_name(), "fail");
     }
 
     #[test]

@@ -1,0 +1,1 @@
+mod dnssec_presentation_format_tests;
