@@ -29,6 +29,7 @@ checks! {
     relay::Relay,
     denylist::Denylist,
     attachments::Attachments,
+    dmarc::Dmarc,
     greylist::Greylist,
 }
 
