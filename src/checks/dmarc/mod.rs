@@ -103,13 +103,14 @@ crate::check_config! {
         pub reject: PolicyAction = PolicyAction::Reject,
         /// What a DMARC fail under `p=quarantine` does: "header" (add
         /// `quarantine_header`), "reject" or "continue". Mail that `pct=` leaves out
-        /// gets the next-lower policy (reject → quarantine → none).
+        /// gets the next-lower policy (reject becomes quarantine, quarantine none).
         pub quarantine: PolicyAction = PolicyAction::Header,
         /// The header that marks quarantined mail, "Name: value".
         pub quarantine_header: QuarantineHeader = QuarantineHeader::default(),
         /// What a From that names no single author does (several From fields, a From
         /// with several addresses, one that does not parse or whose domain is not a
-        /// domain name): the result is permerror, and a reader may be shown a domain
+        /// host name, a message with more header fields than are kept): the result is
+        /// permerror, and a reader may be shown a domain
         /// that was not evaluated, so by default "reject"; "header" or "continue". A
         /// message without From, or whose From has no domain, is permerror and
         /// continues: it claims no domain.
@@ -118,7 +119,8 @@ crate::check_config! {
         /// session's `[dns] session_budget` bounds them too.
         pub timeout: TimeSpanMs = TimeSpanMs::from_secs(10),
         /// Add the result to our Authentication-Results header (RFC 8601), merged
-        /// with SPF's and DKIM's: `dmarc=fail (p=reject dis=reject) header.from=example.com`.
+        /// with SPF's and DKIM's: `dmarc=fail (p=quarantine dis=quarantine)
+        /// header.from=example.com`.
         pub add_authentication_results: bool = true,
         /// Our authserv-id; default: Postfix's `$myhostname` (macro `j`), else this
         /// host's name, else "mxgate". Set it to the same value as `[checks.spf]`'s, so
@@ -127,8 +129,8 @@ crate::check_config! {
         pub authserv_id: Option<AuthservId> = None,
         /// Log one "dmarc report" line per evaluated message with what an aggregate
         /// report (RFC 7489 §7.2) is made of: source IP, header From, envelope From
-        /// domain, SPF domain/result/alignment, each DKIM signature's d=/s=/result/
-        /// alignment, the published p/sp/pct and the disposition applied.
+        /// domain, SPF domain, result and alignment, each DKIM signature's d=, s=, result
+        /// and alignment, the published p, sp and pct, and the disposition applied.
         pub report_log: bool = false,
     }
 }
@@ -141,7 +143,7 @@ impl CheckSpec for Dmarc {
     const STAGES: &'static [Stage] = &[Stage::Eom];
     // It judges the SPF and DKIM results of the message.
     const AFTER: &'static [&'static str] = &["spf", "dkim"];
-    const SUMMARY: &'static str = "DMARC (RFC 7489) at end of message: the From domain's policy over aligned SPF and DKIM results, reject/quarantine per policy and pct, `Authentication-Results`, per-domain counters (off by default; needs `spf` and `dkim`)";
+    const SUMMARY: &'static str = "DMARC (RFC 7489): the From domain's policy over aligned SPF and DKIM results, reject/quarantine per policy and pct, `Authentication-Results`, per-domain counters (off by default; needs `spf` and `dkim`)";
     const DESCRIPTION: &'static str = "Enforcing DMARC refuses mail that the From domain's owner asks to refuse, including mail that forwarders and mailing lists broke; the shipped config leaves it off so that the operator decides (start with mode = \"log\" and report_log = true).\n\nWithout [checks.spf] and [checks.dkim] enabled there is only part of the evidence, and mail that would pass can fail. The organisational domain comes from the Public Suffix List ([policy] public_suffix_list). A temporary failure (policy lookup, or an aligned SPF or DKIM result that could not be verified, a DKIM signature left unverified by the DKIM check's size bound included) is temperror and goes to on_error: by default the message continues with dmarc=temperror in Authentication-Results.";
     type Config = DmarcConfig;
 
@@ -205,8 +207,10 @@ pub enum FromProblem {
     Several,
     /// One From field with more than one address.
     SeveralAddresses,
-    /// A From field that does not parse, or whose domain is not a domain name.
+    /// A From field that does not parse, or whose domain is not a host name.
     Unusable,
+    /// More header fields than the milter keeps: a From may be among those not kept.
+    TooManyHeaders,
 }
 
 impl FromProblem {
@@ -218,6 +222,7 @@ impl FromProblem {
             FromProblem::Several => "several From",
             FromProblem::SeveralAddresses => "From with several addresses",
             FromProblem::Unusable => "From does not parse",
+            FromProblem::TooManyHeaders => "too many header fields to find From",
         }
     }
 
@@ -231,6 +236,11 @@ impl FromProblem {
 /// is a domain name, lower case, A-labels, no trailing dot (RFC 7489 §6.6.1: mail whose
 /// author domain cannot be told is not evaluated as if it had one).
 pub fn author_domain(headers: &[(String, String)]) -> Result<String, FromProblem> {
+    // The milter stops keeping fields at this bound; a message that reaches it could hide
+    // its (real or second) From behind a thousand others.
+    if headers.len() >= crate::capture::MAX_HEADERS {
+        return Err(FromProblem::TooManyHeaders);
+    }
     let mut froms = headers
         .iter()
         .filter(|(n, _)| n.trim().eq_ignore_ascii_case("From"));
@@ -258,7 +268,16 @@ pub fn author_domain(headers: &[(String, String)]) -> Result<String, FromProblem
         Some((_, d)) if !d.trim().is_empty() && !d.trim().starts_with('[') => d,
         _ => return Err(FromProblem::NoDomain),
     };
-    crate::org_domain::normalize(domain).ok_or(FromProblem::Unusable)
+    // Only a host name can have a policy record; anything else a reader might still
+    // take for one (`paypal.com>`) must not pass as a domain without a policy.
+    crate::org_domain::normalize(domain)
+        .filter(|d| {
+            d.split('.').all(|l| {
+                l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+        })
+        .ok_or(FromProblem::Unusable)
 }
 
 /// Everything one message's evaluation found, for the verdict, the header and the log.
@@ -736,6 +755,12 @@ mod tests {
         assert_eq!(one("root"), Err(FromProblem::NoDomain));
         assert_eq!(one("a@[192.0.2.1]"), Err(FromProblem::NoDomain));
         assert_eq!(one("a@exa..mple.com"), Err(FromProblem::Unusable));
+        assert_eq!(one("a@exa*mple.com"), Err(FromProblem::Unusable));
+        let mut many = headers(&[("Received", "x"); 999]);
+        many.push(("From".into(), "a@example.com".into()));
+        assert_eq!(author_domain(&many), Err(FromProblem::TooManyHeaders));
+        many.remove(0);
+        assert_eq!(author_domain(&many), Ok("example.com".into()));
         assert_eq!(
             author_domain(&headers(&[("Subject", "x")])),
             Err(FromProblem::Missing)
