@@ -249,6 +249,29 @@ mod tests {
     }
 
     #[test]
+    fn services_share_a_list_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("psl.dat");
+        std::fs::write(&path, "// ===BEGIN ICANN DOMAINS===\ncom\n").unwrap();
+        let services = crate::checks::Services::default();
+        let a = services.org_domains(Some(&path)).unwrap();
+        let b = services.org_domains(Some(&path)).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&a, &b), "one parse per config build");
+        assert_eq!(a.org_domain("a.b.example.com").unwrap(), "example.com");
+        // A reload after the list changed reads it again.
+        std::fs::write(&path, "// ===BEGIN ICANN DOMAINS===\ncom\nexample.com\n").unwrap();
+        let c = services.org_domains(Some(&path)).unwrap();
+        assert_eq!(c.org_domain("a.b.example.com").unwrap(), "b.example.com");
+        assert_eq!(
+            services.org_domains(None).unwrap().source(),
+            "built-in list"
+        );
+        // A list that went missing is an error, not the stale copy.
+        std::fs::remove_file(&path).unwrap();
+        assert!(services.org_domains(Some(&path)).is_err());
+    }
+
+    #[test]
     fn bad_files_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.dat");
