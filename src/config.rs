@@ -122,6 +122,13 @@ crate::section_config! {
         pub trusted_networks: Vec<Spanned<String>> = Vec::new(),
         /// SMTP-authenticated clients (`{auth_authen}` set) skip all checks.
         pub skip_authenticated: bool = true,
+        /// The Public Suffix List that organisational domains (DMARC alignment, greylist
+        /// `name` keys) are found with, in the publicsuffix.org format, read at start
+        /// and on reload; default: the list compiled into mxgate. Debian's package
+        /// publicsuffix installs one that stays current:
+        /// /usr/share/publicsuffix/public_suffix_list.dat.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub public_suffix_list: Option<PathBuf> = None,
     }
 }
 
@@ -603,6 +610,7 @@ impl Config {
             services,
             dns: &self.dns,
             database: &self.database,
+            public_suffix_list: self.policy.public_suffix_list.as_deref(),
         }
     }
 

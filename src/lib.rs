@@ -56,6 +56,7 @@ pub mod metrics;
 pub mod milter;
 pub mod mime;
 pub mod net;
+pub mod org_domain;
 pub mod policy;
 pub mod replay;
 pub mod session;

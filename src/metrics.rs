@@ -124,8 +124,24 @@ pub struct Registry {
     latency: Mutex<BTreeMap<&'static str, Arc<Histogram>>>,
     check_errors: Mutex<BTreeMap<&'static str, u64>>,
     dns_errors: Mutex<BTreeMap<String, u64>>,
+    /// DMARC results by policy domain ([`MAX_DMARC_DOMAINS`] at most, then `other`).
+    dmarc: Mutex<BTreeMap<String, [u64; DMARC_RESULTS.len()]>>,
     gauges: Mutex<Vec<Gauge>>,
 }
+
+/// Distinct domains the DMARC counters keep a label for. Senders choose their From
+/// domains (and, with a wildcard TXT record, as many policy domains as they like), so the
+/// label set is capped; later domains are counted under `domain="other"`. The first
+/// domains seen after a start keep their labels until the next start.
+pub const MAX_DMARC_DOMAINS: usize = 256;
+
+const DMARC_RESULTS: [crate::session::DmarcResult; 5] = [
+    crate::session::DmarcResult::None,
+    crate::session::DmarcResult::Pass,
+    crate::session::DmarcResult::Fail,
+    crate::session::DmarcResult::Temperror,
+    crate::session::DmarcResult::Permerror,
+];
 
 static GLOBAL: Registry = Registry::new();
 
@@ -149,6 +165,7 @@ impl Registry {
             latency: Mutex::new(BTreeMap::new()),
             check_errors: Mutex::new(BTreeMap::new()),
             dns_errors: Mutex::new(BTreeMap::new()),
+            dmarc: Mutex::new(BTreeMap::new()),
             gauges: Mutex::new(Vec::new()),
         }
     }
@@ -195,6 +212,32 @@ impl Registry {
     pub fn count_dns_error(&self, kind: &str) {
         if let Ok(mut m) = self.dns_errors.lock() {
             *m.entry(kind.to_owned()).or_insert(0) += 1;
+        }
+    }
+
+    /// One DMARC evaluation, under the domain whose policy record applied (None: no
+    /// record, or none usable), the aggregate-report view of the traffic.
+    pub fn count_dmarc(&self, policy_domain: Option<&str>, result: crate::session::DmarcResult) {
+        let Some(i) = DMARC_RESULTS.iter().position(|r| *r == result) else {
+            return;
+        };
+        if let Ok(mut m) = self.dmarc.lock() {
+            let label = match policy_domain {
+                Some(d) if m.contains_key(d) => d,
+                // One slot stays for "other", so the cap is on the whole label set.
+                Some(d)
+                    if m.len() + usize::from(!m.contains_key("other")) < MAX_DMARC_DOMAINS
+                        && d != "other" =>
+                {
+                    d
+                }
+                _ => "other",
+            };
+            let slot = match m.get_mut(label) {
+                Some(s) => s,
+                None => m.entry(label.to_owned()).or_default(),
+            };
+            slot[i] += 1;
         }
     }
 
@@ -329,6 +372,27 @@ impl Registry {
         if let Ok(m) = self.dns_errors.lock() {
             for (kind, n) in m.iter() {
                 let _ = writeln!(out, "mxgate_dns_errors_total{{kind=\"{}\"}} {n}", esc(kind));
+            }
+        }
+
+        head(
+            &mut out,
+            "mxgate_dmarc_results_total",
+            "counter",
+            "DMARC results by the domain whose policy record applied (\"other\": no record, or past the label limit).",
+        );
+        if let Ok(m) = self.dmarc.lock() {
+            for (domain, counts) in m.iter() {
+                for (r, n) in DMARC_RESULTS.iter().zip(counts) {
+                    if *n > 0 {
+                        let _ = writeln!(
+                            out,
+                            "mxgate_dmarc_results_total{{domain=\"{}\",result=\"{}\"}} {n}",
+                            esc(domain),
+                            r.as_str()
+                        );
+                    }
+                }
             }
         }
 
@@ -479,6 +543,44 @@ mod tests {
             text.contains("mxgate_check_duration_seconds_sum{check=\"helo\"} 60.00305\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn dmarc_domains_are_capped() {
+        use crate::session::DmarcResult;
+        let r = Registry::new();
+        r.count_dmarc(Some("example.com"), DmarcResult::Pass);
+        r.count_dmarc(Some("example.com"), DmarcResult::Pass);
+        r.count_dmarc(Some("example.com"), DmarcResult::Fail);
+        r.count_dmarc(None, DmarcResult::None);
+        for i in 0..10 * MAX_DMARC_DOMAINS {
+            r.count_dmarc(Some(&format!("d{i}.example")), DmarcResult::Fail);
+        }
+        let text = r.render();
+        let has = |l: &str| text.lines().any(|x| x == l);
+        assert!(
+            has(r#"mxgate_dmarc_results_total{domain="example.com",result="pass"} 2"#),
+            "{text}"
+        );
+        assert!(has(
+            r#"mxgate_dmarc_results_total{domain="example.com",result="fail"} 1"#
+        ));
+        assert!(has(
+            r#"mxgate_dmarc_results_total{domain="other",result="none"} 1"#
+        ));
+        let series: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("mxgate_dmarc_results_total{"))
+            .collect();
+        let domains: std::collections::BTreeSet<&str> =
+            series.iter().filter_map(|l| l.split('"').nth(1)).collect();
+        assert_eq!(domains.len(), MAX_DMARC_DOMAINS, "the label set is bounded");
+        // Every evaluation is still counted, the excess under "other".
+        let total: u64 = series
+            .iter()
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum();
+        assert_eq!(total, 4 + 10 * MAX_DMARC_DOMAINS as u64);
     }
 
     #[test]

@@ -1291,3 +1291,34 @@ async fn cli_works_on_postgres() {
         "{out}"
     );
 }
+
+/// `name` keys are organisational domains under the Public Suffix List: the built-in one
+/// (`example.co.uk` under `co.uk`), or the one `[policy] public_suffix_list` names.
+#[tokio::test]
+async fn name_keys_follow_the_public_suffix_list() {
+    use mxgate::org_domain::OrgDomains;
+    let f = Fixture::sqlite();
+    let mut s = session("198.51.100.2", "x@example.org", "bob@example.net");
+    s.facts.verified_name = Some("mx2.mail.Example.CO.UK.".into());
+    let builtin = f.check("key = [\"name\", \"address\"]");
+    assert_eq!(builtin.key(&s).expect("key").client, "name:example.co.uk");
+    // A list that makes mail.example.co.uk a suffix (as a provider's private entry would).
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("psl.dat");
+    std::fs::write(
+        &path,
+        "// ===BEGIN ICANN DOMAINS===\nuk\nco.uk\n// ===END ICANN DOMAINS===\n// ===BEGIN PRIVATE DOMAINS===\nmail.example.co.uk\n// ===END PRIVATE DOMAINS===\n",
+    )
+    .expect("write list");
+    let cfg: GreylistConfig = toml::from_str("key = [\"name\", \"address\"]").expect("config");
+    let custom = GreylistCheck::with_org_domains(
+        cfg,
+        Arc::clone(&f.store),
+        f.clock.clone(),
+        Arc::new(OrgDomains::load(&path).expect("list")),
+    );
+    assert_eq!(
+        custom.key(&s).expect("key").client,
+        "name:mx2.mail.example.co.uk"
+    );
+}

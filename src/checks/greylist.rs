@@ -24,8 +24,12 @@ pub mod logic;
 pub mod pg;
 pub mod sqlite;
 
-use super::{Check, CheckError, CheckFuture, Finding, Hit, Outcome, BuildEnv, CheckSpec, SetupError};
+use super::{
+    BuildEnv, Check, CheckError, CheckFuture, CheckSpec, Finding, Hit, Outcome, SetupError,
+};
+use crate::org_domain::OrgDomains;
 use crate::session::{Session, Stage};
+use crate::task::AbortOnDrop;
 use crate::verdict::{Action, Reply};
 use key::KeySource;
 use logic::{GreylistStore, Key, Params, Status};
@@ -33,11 +37,10 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
-use crate::task::AbortOnDrop;
 use std::time::Duration;
 
-pub use crate::values::{AddrPattern, CidrEntry, PrefixLen};
 use crate::values::{check_count, TimeSpan};
+pub use crate::values::{AddrPattern, CidrEntry, PrefixLen};
 
 /// Where greylist state lives.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, Eq, PartialEq)]
@@ -305,10 +308,11 @@ impl CheckSpec for Greylist {
 
     fn build(cfg: &GreylistConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
         let store = open_store(cfg, env)?;
-        Ok(Box::new(GreylistCheck::new(
+        Ok(Box::new(GreylistCheck::with_org_domains(
             cfg.clone(),
             store,
             Arc::new(SystemClock),
+            env.org_domains()?,
         )))
     }
 }
@@ -327,12 +331,25 @@ struct Inner {
     clock: Arc<dyn Clock>,
     counters: AtomicCounters,
     passes: cache::PassCache,
+    /// Organisational domains for `name:` keys.
+    orgs: Arc<OrgDomains>,
 }
 
 impl GreylistCheck {
     /// Builds the check over `store` with `clock`; starts the expiry task when a tokio
     /// runtime is running.
     pub fn new(cfg: GreylistConfig, store: Arc<dyn GreylistStore>, clock: Arc<dyn Clock>) -> Self {
+        Self::with_org_domains(cfg, store, clock, Arc::new(OrgDomains::builtin()))
+    }
+
+    /// Like [`GreylistCheck::new`], with the organisational domains of `[policy]
+    /// public_suffix_list`.
+    pub fn with_org_domains(
+        cfg: GreylistConfig,
+        store: Arc<dyn GreylistStore>,
+        clock: Arc<dyn Clock>,
+        orgs: Arc<OrgDomains>,
+    ) -> Self {
         let params = cfg.params();
         let passes = cache::PassCache::new(&params);
         let interval = cfg.expire_interval.get().max(Duration::from_secs(1));
@@ -343,6 +360,7 @@ impl GreylistCheck {
             clock,
             counters: AtomicCounters::default(),
             passes,
+            orgs,
         });
         register_gauges(&inner);
         let expiry = tokio::runtime::Handle::try_current().ok().map(|rt| {
@@ -445,7 +463,7 @@ impl Inner {
                         )
                     }),
                 KeySource::Name => verified_name(session)
-                    .map(key::org_domain)
+                    .map(|n| key::org_domain(&self.orgs, n))
                     .filter(|d| !d.is_empty())
                     .map(|d| format!("name:{d}")),
                 KeySource::Address => session

@@ -29,12 +29,14 @@ checks! {
     relay::Relay,
     denylist::Denylist,
     attachments::Attachments,
+    dmarc::Dmarc,
     greylist::Greylist,
 }
 
 pub use spec::{BuildEnv, CheckSpec, Registration, Section, SetupError};
 
 use crate::dns::Dns;
+use crate::org_domain::OrgDomains;
 use crate::session::{Fact, Session, Stage};
 use crate::verdict::{Action, HeaderEdit, Reply};
 use std::future::Future;
@@ -130,7 +132,13 @@ impl CheckError {
 pub struct Services {
     dns: std::sync::OnceLock<std::sync::Arc<Dns>>,
     pg: std::sync::OnceLock<deadpool_postgres::Pool>,
+    org_domains: std::sync::Mutex<Option<(ListKey, std::sync::Arc<OrgDomains>)>>,
 }
+
+/// Which Public Suffix List a shared [`OrgDomains`] was read from: none (the built-in
+/// one), or a file as it was then (path, modification time, size), so that a reload
+/// after the file changed reads it again and one that did not keeps the parsed copy.
+type ListKey = Option<(std::path::PathBuf, Option<std::time::SystemTime>, u64)>;
 
 impl Services {
     /// The shared resolver, built from `[dns]` on first use.
@@ -140,6 +148,39 @@ impl Services {
         }
         let dns = std::sync::Arc::new(Dns::new(config)?);
         Ok(std::sync::Arc::clone(self.dns.get_or_init(|| dns)))
+    }
+
+    /// The organisational-domain finder over `[policy] public_suffix_list` (None: the
+    /// built-in list), shared by every check built from one config and re-read when the
+    /// file changed since the last build.
+    pub fn org_domains(
+        &self,
+        list: Option<&std::path::Path>,
+    ) -> Result<std::sync::Arc<OrgDomains>, String> {
+        let key: ListKey = match list {
+            None => None,
+            Some(p) => {
+                let meta = std::fs::metadata(p)
+                    .map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+                Some((p.to_owned(), meta.modified().ok(), meta.len()))
+            }
+        };
+        // A poisoned lock (a panic while holding it, which the code under it cannot
+        // do) only costs sharing: the list is read again.
+        let mut slot = self.org_domains.lock().ok();
+        if let Some((k, o)) = slot.as_ref().and_then(|s| s.as_ref()) {
+            if *k == key {
+                return Ok(std::sync::Arc::clone(o));
+            }
+        }
+        let fresh = std::sync::Arc::new(match list {
+            None => OrgDomains::builtin(),
+            Some(p) => OrgDomains::load(p)?,
+        });
+        if let Some(s) = slot.as_mut() {
+            **s = Some((key, std::sync::Arc::clone(&fresh)));
+        }
+        Ok(fresh)
     }
 
     /// The shared PostgreSQL pool, built from `[database]` on first use (connections

@@ -35,6 +35,8 @@ pub struct BuildEnv<'a> {
     pub dns: &'a crate::dns::DnsConfig,
     /// `[database]`.
     pub database: &'a crate::store::pg::DbConfig,
+    /// `[policy] public_suffix_list` (None: the built-in list).
+    pub public_suffix_list: Option<&'a std::path::Path>,
 }
 
 impl BuildEnv<'_> {
@@ -43,6 +45,14 @@ impl BuildEnv<'_> {
         self.services
             .dns(self.dns)
             .map_err(|m| SetupError::section(format!("[dns]: {m}")))
+    }
+
+    /// Organisational domains from the configured Public Suffix List, shared by every
+    /// check of this config.
+    pub fn org_domains(&self) -> Result<Arc<crate::org_domain::OrgDomains>, SetupError> {
+        self.services
+            .org_domains(self.public_suffix_list)
+            .map_err(|m| SetupError::section(format!("[policy] public_suffix_list: {m}")))
     }
 
     /// The shared PostgreSQL pool.

@@ -6,6 +6,7 @@
 use crate::checks::greylist::logic::{GreylistStore, ListFilter, Params};
 use crate::checks::greylist::{key, open_store, Clock, GreylistConfig, SystemClock};
 use crate::checks::Services;
+use crate::org_domain::OrgDomains;
 use anyhow::{bail, Context};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -84,16 +85,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let services = Services::default();
-        let store = open_store(&cfg, &config.build_env(&services))
+        let env = config.build_env(&services);
+        let store = open_store(&cfg, &env)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("cannot open the greylist ({:?} store)", cfg.store))?;
-        execute(args.command, &cfg, store).await
+        // `name:` keys are organisational domains under the list the daemon uses.
+        let orgs = env.org_domains().map_err(|e| anyhow::anyhow!("{e}"))?;
+        execute(args.command, &cfg, &orgs, store).await
     })
 }
 
 async fn execute(
     cmd: Cmd,
     cfg: &GreylistConfig,
+    orgs: &OrgDomains,
     store: Arc<dyn GreylistStore>,
 ) -> anyhow::Result<ExitCode> {
     let now = SystemClock.now();
@@ -164,7 +169,7 @@ async fn execute(
         }
         Cmd::Allow { clients, remove } => {
             for c in &clients {
-                let key = client_key(c, cfg)?;
+                let key = client_key(c, cfg, orgs)?;
                 let changed = store.set_manual(&key, !remove, now).await?;
                 let what = match (remove, changed) {
                     (false, true) => "allowlisted",
@@ -192,7 +197,7 @@ async fn execute(
 }
 
 /// The stored client key for what an operator typed.
-fn client_key(text: &str, cfg: &GreylistConfig) -> anyhow::Result<String> {
+fn client_key(text: &str, cfg: &GreylistConfig, orgs: &OrgDomains) -> anyhow::Result<String> {
     let t = text.trim();
     if let Ok(ip) = t.trim_matches(['[', ']']).parse::<IpAddr>() {
         return Ok(key::masked(ip, cfg.ipv4_prefix.0, cfg.ipv6_prefix.0));
@@ -220,7 +225,7 @@ fn client_key(text: &str, cfg: &GreylistConfig) -> anyhow::Result<String> {
             }
             let d = d.trim_end_matches('.');
             return Ok(if prefix == "name:" {
-                format!("name:{}", key::org_domain(d))
+                format!("name:{}", key::org_domain(orgs, d))
             } else {
                 format!("spf:{d}")
             });
@@ -265,18 +270,28 @@ mod tests {
     #[test]
     fn client_keys() {
         let cfg = GreylistConfig::default();
-        assert_eq!(client_key("192.0.2.77", &cfg).unwrap(), "192.0.2.0/24");
-        assert_eq!(client_key("192.0.2.0/24", &cfg).unwrap(), "192.0.2.0/24");
-        assert!(client_key("192.0.2.0/16", &cfg).is_err());
-        assert_eq!(client_key("2001:db8::1", &cfg).unwrap(), "2001:db8::/64");
+        let orgs = OrgDomains::builtin();
         assert_eq!(
-            client_key("SPF:Example.COM", &cfg).unwrap(),
+            client_key("192.0.2.77", &cfg, &orgs).unwrap(),
+            "192.0.2.0/24"
+        );
+        assert_eq!(
+            client_key("192.0.2.0/24", &cfg, &orgs).unwrap(),
+            "192.0.2.0/24"
+        );
+        assert!(client_key("192.0.2.0/16", &cfg, &orgs).is_err());
+        assert_eq!(
+            client_key("2001:db8::1", &cfg, &orgs).unwrap(),
+            "2001:db8::/64"
+        );
+        assert_eq!(
+            client_key("SPF:Example.COM", &cfg, &orgs).unwrap(),
             "spf:example.com"
         );
         assert_eq!(
-            client_key("name:mail.example.co.uk", &cfg).unwrap(),
+            client_key("name:mail.example.co.uk", &cfg, &orgs).unwrap(),
             "name:example.co.uk"
         );
-        assert!(client_key("example.com", &cfg).is_err());
+        assert!(client_key("example.com", &cfg, &orgs).is_err());
     }
 }

@@ -44,6 +44,16 @@ impl Policy {
     /// that cannot be opened).
     pub fn new(config: Arc<Config>, services: &Services) -> Result<Self, String> {
         let env = config.build_env(services);
+        // A configured list is read now, whichever checks use it, so that a broken or
+        // missing file stops a start or reload with its line rather than going unnoticed.
+        if let Some(path) = env.public_suffix_list {
+            services.org_domains(Some(path)).map_err(|m| {
+                config
+                    .source
+                    .error_at("policy.public_suffix_list", m)
+                    .to_string()
+            })?;
+        }
         let mut checks = Vec::new();
         for (reg, section) in config.check_sections() {
             let common = section.common();

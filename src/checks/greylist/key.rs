@@ -3,6 +3,7 @@
 //! address, and the sender loses the per-message tags big senders put in it.
 
 use crate::address::Address;
+use crate::org_domain::OrgDomains;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -49,27 +50,14 @@ pub fn masked(ip: IpAddr, v4: u8, v6: u8) -> String {
     }
 }
 
-/// The organisational domain of a host name, without a public-suffix list: the last
-/// two labels, or three when the top-level label has two letters (a country) and the
-/// second-level label is short (`co.uk`, `com.au`, `ne.jp`). Wrong for some names (a
-/// three-letter company under a ccTLD, `x.abc.de`, keeps three labels; shared hosting
-/// suffixes such as `blogspot.com` are merged); a narrower key only greylists more, so
-/// the heuristic errs in the safe direction except for the shared-hosting case.
-pub fn org_domain(name: &str) -> String {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let labels: Vec<&str> = name.split('.').filter(|l| !l.is_empty()).collect();
-    let n = labels.len();
-    if n <= 2 {
-        return labels.join(".");
-    }
-    let tld = labels[n - 1];
-    let sld = labels[n - 2];
-    let keep = if tld.len() == 2 && sld.len() <= 3 {
-        3
-    } else {
-        2
-    };
-    labels[n - keep..].join(".")
+/// The organisational domain of a verified client name under the Public Suffix List
+/// (the same as DMARC's, [`OrgDomains`]): one key for every host of a sender's
+/// infrastructure (`mail-wr1-f54.google.com` and `mail-ej1-f41.google.com`), but one per
+/// customer of a shared-hosting suffix the list names. A name that is not a domain name
+/// is kept as it came, lower case, so it still keys only itself.
+pub fn org_domain(orgs: &OrgDomains, name: &str) -> String {
+    orgs.org_domain(name)
+        .unwrap_or_else(|| name.trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// Normalises an envelope sender: lower-case; BATV (`prvs=TAG=local`, `msprvs1=…`,
@@ -202,8 +190,20 @@ mod tests {
     #[test]
     fn non_ascii_srs_lookalikes_do_not_panic() {
         for local in [
-            "srs0ß", "SRS0😀", "srs0ßx=y=z=w", "SRS1é==a=b=c=d", "srs0=😀=é=ß=ü", "sRs0\u{301}",
-            "prvs=ß", "btv1==é", "é=ß.x", "😀123abc", "srs1", "srs0", "s", "",
+            "srs0ß",
+            "SRS0😀",
+            "srs0ßx=y=z=w",
+            "SRS1é==a=b=c=d",
+            "srs0=😀=é=ß=ü",
+            "sRs0\u{301}",
+            "prvs=ß",
+            "btv1==é",
+            "é=ß.x",
+            "😀123abc",
+            "srs1",
+            "srs0",
+            "s",
+            "",
         ] {
             for domain in ["", "@example.com", "@exämple.com"] {
                 let _ = normalize_sender(&format!("{local}{domain}"), "+-");
@@ -239,6 +239,8 @@ mod tests {
 
     #[test]
     fn org_domains() {
+        let orgs = OrgDomains::builtin();
+        let org_domain = |n| org_domain(&orgs, n);
         assert_eq!(org_domain("mail-wr1-f54.google.com"), "google.com");
         assert_eq!(org_domain("a8-1.smtp-out.amazonses.com."), "amazonses.com");
         assert_eq!(org_domain("mx.example.co.uk"), "example.co.uk");
@@ -246,6 +248,29 @@ mod tests {
         assert_eq!(org_domain("mx1.example.de"), "example.de");
         assert_eq!(org_domain("example.com"), "example.com");
         assert_eq!(org_domain("localhost"), "localhost");
+        assert_eq!(org_domain("a..b"), "a..b");
+    }
+
+    /// What the suffix list fixes over the old two-or-three-label guess.
+    #[test]
+    fn org_domains_follow_the_suffix_list() {
+        let orgs = OrgDomains::builtin();
+        let org_domain = |n| org_domain(&orgs, n);
+        assert_eq!(org_domain("mx2.mail.example.co.uk"), "example.co.uk");
+        assert_eq!(org_domain("mail.example.ltd.uk"), "example.ltd.uk");
+        // A short company name under a country code is not a second-level suffix.
+        assert_eq!(org_domain("mx.abc.de"), "abc.de");
+        assert_eq!(org_domain("smtp.ibm.fr"), "ibm.fr");
+        // Shared hosting: two customers are two keys.
+        assert_ne!(
+            org_domain("alice.blogspot.com"),
+            org_domain("bob.blogspot.com")
+        );
+        // Three-label public suffixes.
+        assert_eq!(
+            org_domain("mail.example.pvt.k12.ma.us"),
+            "example.pvt.k12.ma.us"
+        );
     }
 
     #[test]
