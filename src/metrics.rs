@@ -126,6 +126,8 @@ pub struct Registry {
     dns_errors: Mutex<BTreeMap<String, u64>>,
     /// DMARC results by policy domain ([`MAX_DMARC_DOMAINS`] at most, then `other`).
     dmarc: Mutex<BTreeMap<String, [u64; DMARC_RESULTS.len()]>>,
+    /// DKIM signatures by result (`none`: an unsigned message).
+    dkim: Mutex<BTreeMap<&'static str, u64>>,
     gauges: Mutex<Vec<Gauge>>,
 }
 
@@ -166,6 +168,7 @@ impl Registry {
             check_errors: Mutex::new(BTreeMap::new()),
             dns_errors: Mutex::new(BTreeMap::new()),
             dmarc: Mutex::new(BTreeMap::new()),
+            dkim: Mutex::new(BTreeMap::new()),
             gauges: Mutex::new(Vec::new()),
         }
     }
@@ -238,6 +241,18 @@ impl Registry {
                 None => m.entry(label.to_owned()).or_default(),
             };
             slot[i] += 1;
+        }
+    }
+
+    /// One DKIM verification: each signature's result, or `none` for an unsigned message.
+    pub fn count_dkim(&self, facts: &[crate::session::DkimFact]) {
+        if let Ok(mut m) = self.dkim.lock() {
+            if facts.is_empty() {
+                *m.entry("none").or_default() += 1;
+            }
+            for f in facts {
+                *m.entry(f.result.as_str()).or_default() += 1;
+            }
         }
     }
 
@@ -393,6 +408,18 @@ impl Registry {
                         );
                     }
                 }
+            }
+        }
+
+        head(
+            &mut out,
+            "mxgate_dkim_results_total",
+            "counter",
+            "DKIM signatures verified, by result (\"none\": messages without a signature).",
+        );
+        if let Ok(m) = self.dkim.lock() {
+            for (result, n) in m.iter() {
+                let _ = writeln!(out, "mxgate_dkim_results_total{{result=\"{result}\"}} {n}");
             }
         }
 

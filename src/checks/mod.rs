@@ -29,6 +29,7 @@ checks! {
     relay::Relay,
     denylist::Denylist,
     attachments::Attachments,
+    dkim::Dkim,
     dmarc::Dmarc,
     greylist::Greylist,
 }

@@ -264,6 +264,7 @@ fn every_duration_key_shows_a_string_default_with_a_unit() {
         "checks.relay.reload_interval",
         "checks.denylist.reload_interval",
         "checks.spf.timeout",
+        "checks.dkim.timeout",
         "checks.dmarc.timeout",
         "checks.dnsbl.self_test_interval",
         "checks.greylist.delay",

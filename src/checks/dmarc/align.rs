@@ -6,9 +6,7 @@ use super::record::{Alignment, Record};
 use crate::org_domain::{normalize, OrgDomains};
 use crate::session::{DkimResult, SpfResult, Transaction};
 
-/// The reason the DKIM check gives a signature it did not verify because the message
-/// was larger than its `max_body_bytes`: we could not tell, so it is no evidence of a fail.
-pub const DKIM_SIZE_BOUND: &str = "not verified: message over max_body_bytes";
+use crate::checks::dkim::{OVER_BODY_BOUND, OVER_HEADER_BOUND};
 
 /// The SPF result against the From domain.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -100,12 +98,15 @@ impl Alignments {
             d.aligned
                 && (d.result == DkimResult::Temperror
                     || (d.result == DkimResult::Neutral
-                        && d.reason
-                            .as_deref()
-                            .is_some_and(|r| r.starts_with(DKIM_SIZE_BOUND))))
+                        && d.reason.as_deref().is_some_and(|r| {
+                            r.starts_with(OVER_BODY_BOUND) || r.starts_with(OVER_HEADER_BOUND)
+                        })))
         }) {
             let why = match d.result {
                 DkimResult::Temperror => "a temporary error",
+                _ if d.reason.as_deref() == Some(OVER_HEADER_BOUND) => {
+                    "the header is over what the milter keeps for DKIM"
+                }
                 _ => "the message is over the DKIM check's max_body_bytes",
             };
             return Some(format!(
