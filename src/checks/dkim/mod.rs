@@ -377,6 +377,11 @@ fn fact_of(
     }
     let status = &r.status;
     fact.result = status.to_dkim_result().into_fact();
+    // viadkim calls an unusable key record neutral; RFC 6376 §6.1.2 makes it PERMFAIL
+    // (key syntax error), which RFC 8601 writes permerror: the key will not get better.
+    if let VerificationStatus::Failure(E::KeyRecordFormat(_)) = status {
+        fact.result = DkimResult::Permerror;
+    }
     fact.reason = match status {
         VerificationStatus::Success => None,
         VerificationStatus::Failure(e) => {
