@@ -18,6 +18,9 @@
 #   all       mxgate with every check enabled (client_access, helo, rdns, dnsbl, spf, sender_access,
 #             sender_domain, recipient_domain, relay, denylist, attachments, greylist), unix socket
 #   inet      the same daemon as "all", over inet:127.0.0.1
+#   auth      a second mxgate like "all" plus dkim and dmarc (issue 15), unix socket; smtp-source's
+#             messages are unsigned, so this shows their fixed cost (header buffering, the DMARC
+#             policy lookup, SPF alignment); the replay part below adds a signed message
 #   mt        (with BENCH_MT=1) a second mxgate like "all" but runtime = "multi-thread", unix socket
 # The checks look things up for real: a fixture DNS server on loopback (examples/fixture_dns.rs,
 # tests/fixtures/zones plus a bench.test zone for the sender), a throwaway PostgreSQL 15 cluster
@@ -52,7 +55,7 @@ rounds=${1:-3}
 messages=${2:-2000}
 sessions=${BENCH_SESSIONS:-20}
 replay_sessions=${BENCH_REPLAY_SESSIONS:-20000}
-series=(bare empty emptynr all inet)
+series=(bare empty emptynr all auth inet)
 [[ -n ${BENCH_MT:-} ]] && series+=(mt)
 
 ((EUID == 0)) || die "must run as root (Postfix needs it)"
@@ -71,10 +74,10 @@ fi
 MXGATE=$(realpath "$MXGATE")
 EXAMPLES=${EXAMPLES_DIR:-$REPO/target/release/examples}
 if [[ -z ${EXAMPLES_DIR:-} ]]; then
-    (cd "$REPO" && cargo build --release --quiet --example empty_milter --example fixture_dns) ||
+    (cd "$REPO" && cargo build --release --quiet --example empty_milter --example fixture_dns --example dkim_sign) ||
         die "cargo build of the examples failed"
 fi
-for e in empty_milter fixture_dns; do [[ -x $EXAMPLES/$e ]] || die "$EXAMPLES/$e is not executable"; done
+for e in empty_milter fixture_dns dkim_sign; do [[ -x $EXAMPLES/$e ]] || die "$EXAMPLES/$e is not executable"; done
 
 # ---- temp dir and teardown -------------------------------------------------------------------
 make_run_dir mxgate-bench # smtpd (user postfix) must reach the milter sockets
@@ -142,7 +145,13 @@ $TTL 3600
 ns    IN A   127.0.0.1
 mail  IN A   127.0.0.1
 mail  IN TXT "v=spf1 a -all"
+_dmarc IN TXT "v=DMARC1; p=reject"
 ZONE
+# The signing key of the replayed signed message (the test-only key of the e2e scenarios).
+dkim_key=$REPO/tests/fixtures/dkim-e2e/rsa2048.pem
+dkim_p=$(openssl pkey -in "$dkim_key" -pubout -outform DER | base64 -w0)
+printf 'rsa._domainkey IN TXT "v=DKIM1; k=rsa; p=%s" "%s"\n' "${dkim_p:0:200}" "${dkim_p:200}" \
+    >>"$T/zones/bench.test.zone"
 FIXTURE_DNS=$EXAMPLES/fixture_dns
 start_fixture_dns --zones "$T/zones" || fail "fixture_dns did not start: $(head -c 1000 "$DNS_LOG")"
 
@@ -201,6 +210,15 @@ for i in $(seq 1 10000); do echo "gone$i@example.test drop-recipient bounced"; d
     fail "denylist import failed"
 NO_COLOR=1 "$MXGATE" run --config "$T/mxgate-all.toml" </dev/null >"$T/mxgate-all.log" 2>&1 &
 MX_PID[all]=$!
+# "auth": the same plus DKIM verification and DMARC.
+{
+    sed -e "s|^listen = .*|listen = [\"unix:$T/auth.sock\"]|" "$T/mxgate-all.toml"
+    all_checks "$T" dkim dmarc
+} >"$T/mxgate-auth.toml"
+"$MXGATE" check-config "$T/mxgate-auth.toml" >/dev/null 2>"$T/check-config.err" ||
+    fail "check-config (auth): $(cat "$T/check-config.err")"
+NO_COLOR=1 "$MXGATE" run --config "$T/mxgate-auth.toml" </dev/null >"$T/mxgate-auth.log" 2>&1 &
+MX_PID[auth]=$!
 if [[ -n ${BENCH_MT:-} ]]; then
     sed -e "s|^listen = .*|listen = [\"unix:$T/mt.sock\"]|" -e 's|^\[daemon\]$|[daemon]\nruntime = "multi-thread"|' \
         "$T/mxgate-all.toml" >"$T/mxgate-mt.toml"
@@ -208,7 +226,7 @@ if [[ -n ${BENCH_MT:-} ]]; then
     MX_PID[mt]=$!
 fi
 mx_up() {
-    [[ -S $T/empty.sock && -S $T/emptynr.sock && -S $T/all.sock ]] && tcp_listening "$MILTER_PORT" &&
+    [[ -S $T/empty.sock && -S $T/emptynr.sock && -S $T/all.sock && -S $T/auth.sock ]] && tcp_listening "$MILTER_PORT" &&
         { [[ -z ${BENCH_MT:-} ]] || [[ -S $T/mt.sock ]]; }
 }
 wait_for 10 "the milters to listen" mx_up || fail "a milter did not start"
@@ -229,6 +247,8 @@ sed -i -e 's/^syslog_name = .*/syslog_name = postfix-bench/' -e '/^header_checks
     echo "  -o smtpd_milters=unix:$T/emptynr.sock"
     echo "127.0.0.1:${PORT[all]} inet n - n - - smtpd"
     echo "  -o smtpd_milters=unix:$T/all.sock"
+    echo "127.0.0.1:${PORT[auth]} inet n - n - - smtpd"
+    echo "  -o smtpd_milters=unix:$T/auth.sock"
     echo "127.0.0.1:${PORT[inet]} inet n - n - - smtpd"
     echo "  -o smtpd_milters=inet:127.0.0.1:$MILTER_PORT"
     if [[ -n ${BENCH_MT:-} ]]; then
@@ -253,7 +273,7 @@ sent_count() { grep -c ' status=sent ' "$MAILLOG" 2>/dev/null || true; }
 # run SERIES: prints "MSG_PER_S MXGATE_TICKS SYS_TICKS"
 run() {
     local s=$1 pid='' t0 t1 c0=0 c1=0 y0 y1 n0 err
-    case $s in empty) pid=${MX_PID[empty]} ;; emptynr) pid=${MX_PID[emptynr]} ;; all | inet) pid=${MX_PID[all]} ;; mt) pid=${MX_PID[mt]} ;; esac
+    case $s in empty) pid=${MX_PID[empty]} ;; emptynr) pid=${MX_PID[emptynr]} ;; all | inet) pid=${MX_PID[all]} ;; auth) pid=${MX_PID[auth]} ;; mt) pid=${MX_PID[mt]} ;; esac
     n0=$(sent_count)
     [[ -n $pid ]] && c0=$(proc_cpu "$pid")
     y0=$(sys_cpu)
@@ -305,11 +325,11 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # Ratios per round, and CPU per 1000 messages over all rounds.
-printf '\n| round | empty / bare | all / bare | all / empty | all / emptynr | inet / all |\n|---|---|---|---|---|---|\n'
+printf '\n| round | empty / bare | all / bare | all / empty | all / emptynr | inet / all | auth / all |\n|---|---|---|---|---|---|---|\n'
 for ((r = 1; r <= rounds; r++)); do
     awk -v r="$r" -v b="${RATE[bare,$r]}" -v e="${RATE[empty,$r]}" -v n="${RATE[emptynr,$r]}" \
-        -v c="${RATE[all,$r]}" -v i="${RATE[inet,$r]}" \
-        'BEGIN { printf "| %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f %% |\n", r, 100*e/b, 100*c/b, 100*c/e, 100*c/n, 100*i/c }'
+        -v c="${RATE[all,$r]}" -v i="${RATE[inet,$r]}" -v a="${RATE[auth,$r]}" \
+        'BEGIN { printf "| %d | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %.1f %% |\n", r, 100*e/b, 100*c/b, 100*c/e, 100*c/n, 100*i/c, 100*a/c }'
 done
 total=$((rounds * messages))
 printf '\n| series | mean msg/s | milter CPU s / 1000 msg | machine CPU s / 1000 msg |\n|---|---|---|---|\n'
@@ -342,6 +362,36 @@ for ((r = 1; r <= rounds; r++)); do
     done
     awk -v r="$r" -v e="${LRATE[empty,$r]}" -v n="${LRATE[emptynr,$r]}" -v a="${LRATE[all,$r]}" \
         'BEGIN { printf "| %d | %s | %s | %s | %.1f %% | %.1f %% |\n", r, e, n, a, 100*a/e, 100*a/n }'
+done
+# A DKIM-signed message (rsa-sha256, relaxed, the same 512-byte body), all vs auth: what
+# verifying one signature and applying DMARC cost the milter.
+{
+    printf '%s\n' "From: <alice@bench.test>" "To: <bob@example.test>" \
+        "Date: Mon, 23 Nov 2026 12:00:00 +0000" "Message-Id: <20261123120000.2@mail.bench.test>" ""
+    for _ in $(seq 8); do echo abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789; done
+} | "$EXAMPLES/dkim_sign" "$dkim_key" bench.test rsa >"$T/signed.eml" || fail "dkim_sign failed"
+sed -e '/^header /d' -e '/^body$/,/^\.$/d' -e 's|^eom expect continue$|message @signed.eml\n&|' \
+    -e 's|^session clean-bench$|session signed-bench|' "$session_file" >"$T/signed-bench.session"
+printf '%s\n' 'eom expect header Authentication-Results ~ dkim=pass' >>"$T/signed-bench.session"
+out=$("$MXGATE" replay --socket "unix:$T/auth.sock" "$T/signed-bench.session" 2>&1) ||
+    fail "the signed bench session does not verify: $out"
+printf '\n| round | all sessions/s (signed) | auth sessions/s (signed) | auth / all |\n|---|---|---|---|\n'
+for ((r = 1; r <= rounds; r++)); do
+    for d in all auth; do
+        c0=$(proc_cpu "${MX_PID[$d]}")
+        line=$("$MXGATE" replay --load --connections "$sessions" --sessions "$replay_sessions" \
+            --socket "unix:$T/$d.sock" "$T/signed-bench.session" 2>&1 | head -n 1)
+        c1=$(proc_cpu "${MX_PID[$d]}")
+        [[ $line =~ ,\ 0\ errors$ ]] || fail "replay load ($d, signed): $line"
+        LRATE[$d,s$r]=$(sed -n 's/^.*: \([0-9.]*\) sessions\/s.*$/\1/p' <<<"$line")
+        LCPU[$d,s]=$((${LCPU[$d,s]:-0} + c1 - c0))
+    done
+    awk -v r="$r" -v a="${LRATE[all,s$r]}" -v u="${LRATE[auth,s$r]}" \
+        'BEGIN { printf "| %d | %s | %s | %.1f %% |\n", r, a, u, 100*u/a }'
+done
+for d in all auth; do
+    awk -v d="$d" -v c="${LCPU[$d,s]}" -v hz="$hz" -v n="$((rounds * replay_sessions))" \
+        'BEGIN { printf "milter CPU (%s), replay load of the signed message: %.3f s / 1000 sessions\n", d, c / hz / n * 1000 }'
 done
 for d in empty emptynr all; do
     awk -v d="$d" -v c="${LCPU[$d]}" -v hz="$hz" -v n="$((rounds * replay_sessions))" \

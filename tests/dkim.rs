@@ -403,7 +403,7 @@ async fn tampering_fails() {
         // The top Subject was never signed; the bottom one was.
         case(
             "duplicated-field-top-changed",
-            sign(&twice, &[once.clone()])
+            sign(&twice, std::slice::from_ref(&once))
                 .await
                 .replace("an older subject", "a changed subject"),
             &[&format!("{AR} dkim=pass")],
@@ -428,7 +428,7 @@ async fn body_length_and_expiry() {
     };
     let appended = format!(
         "{}Appended below the signed part.\n",
-        sign(MESSAGE, &[partial.clone()]).await
+        sign(MESSAGE, std::slice::from_ref(&partial)).await
     );
     let past = 1_600_000_000;
     let expired = Sig {
