@@ -17,8 +17,9 @@ use viadkim::{DomainName, Selector, SignRequest, SigningAlgorithm, SigningKey};
 
 /// The auth.test zone of the e2e scenarios (keys rsa and ed under signed.auth.test) and
 /// key records that must not verify; RFC 6376 Appendix C's key for example.com and
-/// RFC 8463 Appendix A's two keys (its RSA key as corrected by erratum 5703) for
-/// football.example.com.
+/// RFC 8463 Appendix A's two keys for
+/// football.example.com; elsewhere.example, a domain of "someone else" (SPF pass from
+/// 198.51.100.0/24).
 fn zones() -> Vec<(&'static str, String)> {
     let rsa_p = fixture_zone("auth.test.zone")
         .lines()
@@ -61,8 +62,18 @@ brisbane._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPap
 test._domainkey IN TXT \"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB\"
 "
     .to_owned();
+    let elsewhere = "\
+$ORIGIN elsewhere.example.
+$TTL 300
+@ IN SOA ns.elsewhere.example. hostmaster.elsewhere.example. 1 3600 600 86400 5
+@ IN NS ns.elsewhere.example.
+ns IN A 192.0.2.53
+@ IN TXT \"v=spf1 ip4:198.51.100.0/24 -all\"
+"
+    .to_owned();
     vec![
         ("auth.test.", auth),
+        ("elsewhere.example.", elsewhere),
         ("example.com.", example_com),
         ("football.example.com.", football),
     ]
@@ -665,7 +676,8 @@ Joe.
 
 /// DKIM's facts decide DMARC: a forwarded message (SPF fails for the forwarder's address)
 /// whose aligned signature still verifies passes; the same message with its body changed
-/// is rejected by the sender domain's p=reject.
+/// is rejected by the sender domain's p=reject, and so is an unsigned one from another
+/// domain's server; an envelope domain under the same organisational domain aligns.
 #[tokio::test]
 async fn dmarc_reads_the_dkim_result() {
     let dns = dns().await;
@@ -696,7 +708,26 @@ mail <alice@signed.auth.test>
 rcpt <bob@example.net>
 message @bad.eml
 eom expect reject 550 5.7.1 ~ signed.auth.test
+
+session spoofed-from-unsigned
+connect 198.51.100.7 port 42003 name mail.elsewhere.example
+helo mail.elsewhere.example
+mail <spoofer@elsewhere.example>
+rcpt <bob@example.net>
+message @spoof.eml
+eom expect reject 550 5.7.1 ~ signed.auth.test
+
+session relaxed-alignment-one-organisational-domain
+connect 198.51.100.7 port 42004 name relay.other.auth.test
+helo relay.other.auth.test
+mail <news@other.auth.test>
+rcpt <bob@example.net>
+message @spoof.eml
+eom expect continue
+eom expect header Authentication-Results ~ spf=pass smtp.mailfrom=news@other.auth.test
+eom expect header Authentication-Results ~ dkim=none; dmarc=pass
 ";
+    std::fs::write(dir.path().join("spoof.eml"), MESSAGE).expect("write");
     let path = dir.path().join("dmarc.session");
     std::fs::write(&path, session).expect("write session");
     let config = format!(
@@ -706,4 +737,47 @@ eom expect reject 550 5.7.1 ~ signed.auth.test
         dns_section(dns.addr(), 1000)
     );
     replay(&config, &[path]).await.assert_all_passed();
+}
+
+/// The milter asks Postfix for the exact header values (LEADING_SPACE), and then Postfix
+/// writes an added field as `Name:value`: the space after the colon is ours to send.
+#[tokio::test]
+async fn added_fields_carry_the_space_after_the_colon() {
+    use mxgate::replay::client::{ClientOptions, SocketSpec};
+    let dns = dns().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("m.eml"), sign(MESSAGE, &[ed()]).await).expect("write");
+    let path = dir.path().join("space.session");
+    std::fs::write(
+        &path,
+        "session space\nconnect 192.0.2.10 port 43001 name mail.signed.auth.test\n\
+         helo mail.signed.auth.test\nmail <bounce@signed.auth.test>\nrcpt <bob@example.net>\n\
+         message @m.eml\n",
+    )
+    .expect("write session");
+    let config = format!(
+        "{}\n[checks.dkim]\nauthserv_id = \"mx.test\"\n",
+        dns_section(dns.addr(), 1000)
+    );
+    let cfg = mxgate::config::parse(&config, Path::new("t.toml")).expect("config");
+    let milter = mxgate::daemon::Embedded::start(cfg).await.expect("start");
+    let spec: SocketSpec = milter.socket_spec().parse().expect("spec");
+    let sessions = mxgate::replay::load_sessions(&[path]).expect("sessions");
+    let opts = ClientOptions {
+        timeout: std::time::Duration::from_secs(20),
+    };
+    let results = mxgate::replay::replay_all(&spec, &sessions, &opts).await;
+    milter.stop().await;
+    let added: Vec<String> = results
+        .iter()
+        .flat_map(|r| &r.steps)
+        .flat_map(|s| &s.actions)
+        .filter_map(|a| a.header_set())
+        .map(|(n, v)| format!("{n}:{v}"))
+        .collect();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert!(
+        added[0].starts_with("Authentication-Results: mx.test; dkim=pass"),
+        "{added:?}"
+    );
 }

@@ -8,12 +8,15 @@ use indymilter::{ContextActions, EomActions, SetErrorReply, SmtpReply, Status};
 
 /// Applies the header edits and recipient deletions. A failed deletion answers
 /// Tempfail (the returned status): delivering to a recipient the policy dropped is
-/// worse than a retry. Failed header edits are only logged.
+/// worse than a retry. Failed header edits are only logged. With `leading_space`
+/// (LEADING_SPACE negotiated) the MTA writes `Name:value` as given, so added values
+/// get the customary space themselves.
 pub(super) async fn apply(
     actions: &mut EomActions,
     reply: &mut SmtpReply,
     session: &Session,
     out: &EomOutcome,
+    leading_space: bool,
 ) -> Option<Status> {
     // Deletions first: their indexes count the headers as received, before our own are
     // inserted (an inserted Authentication-Results would shift them).
@@ -42,6 +45,10 @@ pub(super) async fn apply(
     // Trace headers (Received-SPF, Authentication-Results) belong on top, in the order
     // the checks produced them.
     for (name, value) in additions.into_iter().rev() {
+        let value = match leading_space {
+            true => format!(" {value}"),
+            false => value.clone(),
+        };
         if let Err(e) = actions
             .insert_header(0, name.as_str(), value.as_str())
             .await

@@ -193,6 +193,7 @@ pub(super) async fn handle_body(cx: &mut Context<Conn>, chunk: Bytes, limit: usi
 }
 
 pub(super) async fn handle_eom(cx: &mut EomContext<Conn>) -> Status {
+    let leading_space = Conn::noreply(&cx.data).contains(ProtoOpts::LEADING_SPACE);
     let Some(conn) = Conn::live(&mut cx.data) else {
         return missing_state();
     };
@@ -201,7 +202,15 @@ pub(super) async fn handle_eom(cx: &mut EomContext<Conn>) -> Status {
         .policy
         .end_of_message(&mut *conn.session, conn.ledger)
         .await;
-    if let Some(status) = eom::apply(&mut cx.actions, &mut cx.reply, conn.session, &out).await {
+    if let Some(status) = eom::apply(
+        &mut cx.actions,
+        &mut cx.reply,
+        conn.session,
+        &out,
+        leading_space,
+    )
+    .await
+    {
         return status;
     }
     match out.verdict {
