@@ -220,6 +220,22 @@ fn skip_cfws(s: &str) -> &str {
     rest
 }
 
+/// Deletions of the incoming Authentication-Results that claim our authserv-id `ours`
+/// (RFC 8601 §5: a reader must be able to trust the ones with our name), one log line
+/// each naming `check`. Several checks may ask; the merge keeps one deletion each.
+pub fn remove_forged(session: &Session, ours: &str, check: &'static str) -> Vec<HeaderEdit> {
+    forged_authentication_results(&session.tx.headers, ours)
+        .into_iter()
+        .map(|(name, index)| {
+            tracing::info!(
+                session = %session.id, queue_id = session.queue_id(), check, index,
+                authserv_id = %ours, "removing forged Authentication-Results"
+            );
+            HeaderEdit::Delete(name, index)
+        })
+        .collect()
+}
+
 /// The Authentication-Results headers that claim our authserv-id, as (name,
 /// 1-based index among the headers of that name), highest index first so that
 /// deleting one never shifts the index of the next.

@@ -322,6 +322,21 @@ async fn signatures_that_verify() {
                 &format!("{AR} dkim=pass header.d=signed.auth.test header.s=ed"),
             ],
         ),
+        // An incoming header under our authserv-id is a forgery: removed, ours added.
+        case(
+            "forged-results-removed",
+            sign(
+                &format!(
+                    "Authentication-Results: mx.test; dkim=pass header.d=bank.test\n{MESSAGE}"
+                ),
+                &[rsa("rsa")],
+            )
+            .await,
+            &[
+                "delete-header Authentication-Results 1",
+                &format!("{AR} mx.test; dkim=pass header.d=signed.auth.test"),
+            ],
+        ),
         case(
             "unsigned",
             MESSAGE.to_owned(),

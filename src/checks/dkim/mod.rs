@@ -73,6 +73,7 @@ crate::check_config! {
         /// Add one `dkim=` result per signature to our Authentication-Results header
         /// (RFC 8601), merged with SPF's and DMARC's: `dkim=pass header.d=example.com
         /// header.s=sel header.b=AbCdEfGh`; `dkim=none` for an unsigned message.
+        /// Incoming Authentication-Results with our authserv-id are then removed.
         pub add_authentication_results: bool = true,
         /// Our authserv-id; default: Postfix's `$myhostname` (macro `j`), else this
         /// host's name, else "mxgate". Set it as in `[checks.spf]` so that the results
@@ -241,8 +242,12 @@ impl DkimCheck {
         crate::metrics::global().count_dkim(&facts);
         let mut edits = Vec::new();
         if self.cfg.add_authentication_results {
+            // What we write under our name must be the only thing there under it, also
+            // when the SPF check (which removes them at end of headers) is off.
+            let ours = self.authserv_id(session);
+            edits.extend(crate::auth_results::remove_forged(session, &ours, Dkim::NAME));
             edits.push(HeaderEdit::AuthResult {
-                authserv_id: self.authserv_id(session),
+                authserv_id: ours,
                 resinfo: resinfo(&facts),
             });
         }

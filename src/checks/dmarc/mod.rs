@@ -120,7 +120,8 @@ crate::check_config! {
         pub timeout: TimeSpanMs = TimeSpanMs::from_secs(10),
         /// Add the result to our Authentication-Results header (RFC 8601), merged
         /// with SPF's and DKIM's: `dmarc=fail (p=quarantine dis=quarantine)
-        /// header.from=example.com`.
+        /// header.from=example.com`. Incoming Authentication-Results with our
+        /// authserv-id are then removed.
         pub add_authentication_results: bool = true,
         /// Our authserv-id; default: Postfix's `$myhostname` (macro `j`), else this
         /// host's name, else "mxgate". Set it to the same value as `[checks.spf]`'s, so
@@ -509,8 +510,10 @@ impl DmarcCheck {
         })];
         let mut edits = Vec::new();
         if self.cfg.add_authentication_results {
+            let ours = self.authserv_id(session);
+            edits.extend(crate::auth_results::remove_forged(session, &ours, Dmarc::NAME));
             edits.push(HeaderEdit::AuthResult {
-                authserv_id: self.authserv_id(session),
+                authserv_id: ours,
                 resinfo: resinfo(&ev, disposition),
             });
         }

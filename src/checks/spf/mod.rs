@@ -301,17 +301,7 @@ impl SpfCheck {
         if !self.cfg.remove_forged_authentication_results {
             return Finding::Pass.into();
         }
-        let ours = self.authserv_id(session);
-        let edits = headers::forged_authentication_results(&session.tx.headers, &ours)
-            .into_iter()
-            .map(|(name, index)| {
-                tracing::info!(
-                    session = %session.id, queue_id = session.queue_id(), index,
-                    authserv_id = %ours, "spf: removing forged Authentication-Results"
-                );
-                HeaderEdit::Delete(name, index)
-            })
-            .collect();
+        let edits = crate::auth_results::remove_forged(session, &self.authserv_id(session), "spf");
         Outcome {
             finding: Finding::Pass,
             facts: Vec::new(),
