@@ -351,3 +351,18 @@ macro_rules! check_config {
         }
     };
 }
+
+/// Refuses at load an `action` that cannot refuse a whole message at end of message
+/// (accept, drop-recipient): for the checks that judge the message itself.
+pub fn check_eom_action(action: Action) -> Result<(), crate::checks::SetupError> {
+    match action {
+        Action::Reject | Action::Tempfail | Action::Discard => Ok(()),
+        a => Err(crate::checks::SetupError::key(
+            "action",
+            format!(
+                "{:?} cannot refuse a message at end of message: use \"reject\", \"tempfail\" or \"discard\"",
+                a.as_str()
+            ),
+        )),
+    }
+}

@@ -107,16 +107,7 @@ impl CheckSpec for Dkim {
             TimeSpanMs::from_millis(10),
             TimeSpanMs::from_secs(300),
         )?;
-        match cfg.action {
-            Action::Reject | Action::Tempfail | Action::Discard => Ok(()),
-            a => Err(SetupError::key(
-                "action",
-                format!(
-                    "{:?} cannot refuse a message at end of message: use \"reject\", \"tempfail\" or \"discard\"",
-                    a.as_str()
-                ),
-            )),
-        }
+        crate::checks::common::check_eom_action(cfg.action)
     }
 
     fn build(cfg: &DkimConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {

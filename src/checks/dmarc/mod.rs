@@ -154,16 +154,7 @@ impl CheckSpec for Dmarc {
             TimeSpanMs::from_millis(10),
             TimeSpanMs::from_secs(300),
         )?;
-        match cfg.action {
-            Action::Reject | Action::Tempfail | Action::Discard => Ok(()),
-            a => Err(SetupError::key(
-                "action",
-                format!(
-                    "{:?} cannot refuse a message at end of message: use \"reject\", \"tempfail\" or \"discard\"",
-                    a.as_str()
-                ),
-            )),
-        }
+        crate::checks::common::check_eom_action(cfg.action)
     }
 
     fn build(cfg: &DmarcConfig, env: &BuildEnv<'_>) -> Result<Box<dyn Check>, SetupError> {
