@@ -40,7 +40,8 @@ garbled._domainkey.signed IN TXT \"v=DKIM1; k=rsa; p=%%not-base64%%\"\n\
 sha1only._domainkey.signed IN TXT \"v=DKIM1; k=rsa; h=sha1; p={rsa_p}\"\n\
 edasrsa._domainkey.signed IN TXT \"v=DKIM1; k=rsa; p=S+brCFBXRZZq6vUjtFWzGGV7r2zsk6AmH4oz6wmELF4=\"\n\
 flaky._domainkey.signed IN TXT \"v=DKIM1; k=rsa; p={rsa_p}\"\n\
-stalled._domainkey.signed IN TXT \"v=DKIM1; k=rsa; p={rsa_p}\"\n",
+stalled._domainkey.signed IN TXT \"v=DKIM1; k=rsa; p={rsa_p}\"\n\
+strict._domainkey.signed IN TXT \"v=DKIM1; k=rsa; t=s; p={rsa_p}\"\n",
         fixture_zone("auth.test.zone")
     );
     let example_com = "\
@@ -97,6 +98,7 @@ struct Sig {
     headers: Option<&'static [&'static str]>,
     expires: Expiration,
     timestamp: Timestamp,
+    identity: Option<&'static str>,
 }
 
 fn rsa(selector: &'static str) -> Sig {
@@ -109,6 +111,7 @@ fn rsa(selector: &'static str) -> Sig {
         headers: None,
         expires: Expiration::Never,
         timestamp: Timestamp::Now,
+        identity: None,
     }
 }
 
@@ -153,6 +156,9 @@ async fn sign(message: &str, sigs: &[Sig]) -> String {
             r.body_length = s.length;
             r.expiration = s.expires;
             r.timestamp = s.timestamp;
+            r.identity = s
+                .identity
+                .map(|i| viadkim::signature::Identity::new(i).expect("identity"));
             if let Some(h) = s.headers {
                 r.header_selection = HeaderSelection::Manual(
                     h.iter()
@@ -511,6 +517,31 @@ async fn broken_keys_are_permerror() {
             "key-type-mismatch",
             sign(MESSAGE, &[rsa("edasrsa")]).await,
             &[&format!("{AR} dkim=permerror")],
+        ),
+        // t=s: the key may sign only for d= itself, not for an i= in a subdomain.
+        case(
+            "key-strict-identity-in-a-subdomain",
+            sign(
+                MESSAGE,
+                &[Sig {
+                    identity: Some("@mail.signed.auth.test"),
+                    ..rsa("strict")
+                }],
+            )
+            .await,
+            &[&format!("{AR} dkim=permerror (domain mismatch)")],
+        ),
+        case(
+            "key-strict-identity-of-the-domain",
+            sign(
+                MESSAGE,
+                &[Sig {
+                    identity: Some("alice@signed.auth.test"),
+                    ..rsa("strict")
+                }],
+            )
+            .await,
+            &[&format!("{AR} dkim=pass header.d=signed.auth.test header.s=strict")],
         ),
         case(
             "signature-missing-tags",
