@@ -51,6 +51,7 @@ pub mod config;
 pub mod daemon;
 pub mod dns;
 pub mod docs;
+pub mod logfmt;
 pub mod maps;
 pub mod metrics;
 pub mod milter;

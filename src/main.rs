@@ -93,7 +93,8 @@ fn init_logging(config: &Config) {
         .with_writer(std::io::stderr);
     match config.daemon.log_format {
         LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
+        // Wire-derived values escaped and quoted one way (mxgate::logfmt).
+        LogFormat::Text => builder.fmt_fields(mxgate::logfmt::EscapedFields).init(),
     }
 }
 

@@ -33,7 +33,7 @@ expect_reply rcpt#1 "550 5.7.25 Client host rejected: cannot find your reverse h
 expect_reply rcpt#2 250
 expect_reply eom 250
 expect_delivered "$tok" postmaster@example.test
-expect_log "$MXGATE_LOG" 'decision .*client=[^ ]*\[192\.0\.2\.30\] .*check="rdns" verdict="reject"' 5 "$mark"
+expect_log "$MXGATE_LOG" 'decision .*client=[^ ]*\[192\.0\.2\.30\] .*check=rdns verdict=reject' 5 "$mark"
 
 # Same client, only an ordinary recipient: nothing is accepted.
 tok=$(token rdns-noptr-only)
