@@ -8,6 +8,10 @@ use std::path::PathBuf;
 
 /// Headers kept per message (for checks and capture).
 pub const MAX_HEADERS: usize = 1000;
+/// Bytes of header names and values kept per message: a client may send a thousand
+/// fields of 1 MiB each (the milter protocol's packet bound), which must not all stay in
+/// memory. Past either bound `headers_truncated` says the header is incomplete.
+pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
 /// Body bytes kept per message when capturing; the rest is counted, not stored.
 const MAX_BODY: usize = 10 * 1024 * 1024;
 

@@ -78,8 +78,15 @@ pub struct Transaction {
     pub mail_args: Vec<String>,
     /// All recipients the MTA passed, in order.
     pub rcpts: Vec<Recipient>,
-    /// Headers as received (name, value).
+    /// Headers as received (name, value), up to [`crate::capture::MAX_HEADERS`] fields
+    /// and [`crate::capture::MAX_HEADER_BYTES`] bytes.
     pub headers: Vec<(String, String)>,
+    /// Bytes of names and values in `headers`.
+    pub header_bytes: usize,
+    /// Header fields arrived past those bounds and were not kept: the checks that read
+    /// the header judge an incomplete one (attachments: as `oversize`; DMARC: the
+    /// author cannot be told).
+    pub headers_truncated: bool,
     /// Body bytes seen.
     pub body_len: u64,
     /// Body bytes kept for checks or capture (bounded by whoever fills it).

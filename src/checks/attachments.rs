@@ -222,7 +222,12 @@ impl Check for AttachmentsCheck {
 
     fn check<'a>(&'a self, _stage: Stage, session: &'a Session) -> CheckFuture<'a> {
         let tx = &session.tx;
-        let truncated = tx.body_truncated;
+        // Header fields past the kept bound may hide the MIME structure: the scan is
+        // as incomplete as for a body over max_scan_bytes.
+        let truncated = Incomplete {
+            body: tx.body_truncated,
+            header: tx.headers_truncated,
+        };
         // Most mail is one text part without a name: the headers (and a linear pass
         // over a small body) prove the scan would find nothing, so the copy and the
         // parse are skipped and the verdict is the one for an empty scan (which still
@@ -267,13 +272,32 @@ pub struct Judged {
     pub note: Option<String>,
 }
 
-fn judge(s: &Settings, raw: &[u8], truncated: bool) -> Judged {
-    let scan = mime::scan(raw, truncated, &s.limits);
-    judge_scan(s, &scan, truncated)
+/// What of the message was not kept for the scan.
+#[derive(Clone, Copy, Debug, Default)]
+struct Incomplete {
+    /// The body past max_scan_bytes.
+    body: bool,
+    /// Header fields past the milter's bound (`MAX_HEADERS`, `MAX_HEADER_BYTES`).
+    header: bool,
+}
+
+impl From<bool> for Incomplete {
+    fn from(body: bool) -> Self {
+        Incomplete {
+            body,
+            header: false,
+        }
+    }
+}
+
+fn judge(s: &Settings, raw: &[u8], cut: impl Into<Incomplete>) -> Judged {
+    let cut = cut.into();
+    let scan = mime::scan(raw, cut.body, &s.limits);
+    judge_scan(s, &scan, cut)
 }
 
 /// The verdict for a finished scan.
-fn judge_scan(s: &Settings, scan: &Scan, truncated: bool) -> Judged {
+fn judge_scan(s: &Settings, scan: &Scan, cut: Incomplete) -> Judged {
     for found in &scan.names {
         let norm = mime::normalize(&found.name);
         let Some(ext) = mime::extension(&norm) else {
@@ -328,12 +352,19 @@ fn judge_scan(s: &Settings, scan: &Scan, truncated: bool) -> Judged {
         }
         notes.push(why);
     }
-    if truncated || !scan.limited.is_empty() {
+    if cut.body || cut.header || !scan.limited.is_empty() {
         let mut why = Vec::new();
-        if truncated {
+        if cut.body {
             why.push(format!(
                 "message larger than max_scan_bytes ({})",
                 s.cfg.max_scan_bytes.get()
+            ));
+        }
+        if cut.header {
+            why.push(format!(
+                "header larger than kept ({} fields, {} bytes)",
+                crate::capture::MAX_HEADERS,
+                crate::capture::MAX_HEADER_BYTES
             ));
         }
         why.extend(scan.limited.iter().cloned());

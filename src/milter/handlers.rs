@@ -108,7 +108,26 @@ pub(super) async fn handle_header(cx: &mut Context<Conn>, name: CString, value: 
     let noreply = Conn::noreply(&cx.data);
     if let Some(conn) = Conn::live(&mut cx.data) {
         let tx = &mut conn.session.tx;
-        if tx.headers.len() < crate::capture::MAX_HEADERS {
+        let size = name.as_bytes().len() + value.as_bytes().len();
+        // Once a field is dropped no later one is kept: the header stays a prefix of
+        // the real one, in order.
+        let fits = !tx.headers_truncated
+            && tx.headers.len() < crate::capture::MAX_HEADERS
+            && tx.header_bytes + size <= crate::capture::MAX_HEADER_BYTES;
+        if !fits {
+            if !tx.headers_truncated {
+                let (fields, bytes) = (tx.headers.len(), tx.header_bytes);
+                tracing::info!(
+                    session = %conn.session.id, queue_id = conn.session.queue_id(), fields, bytes,
+                    "header larger than kept: later fields are not kept"
+                );
+            }
+            let tx = &mut conn.session.tx;
+            tx.headers_truncated = true;
+            // DKIM must not verify a header with fields missing from the middle.
+            tx.raw_headers_truncated = true;
+        } else {
+            tx.header_bytes += size;
             let leading_space = noreply.contains(ProtoOpts::LEADING_SPACE);
             if conn.policy.raw_headers() {
                 keep_raw_header(tx, name.as_bytes(), value.as_bytes(), leading_space);

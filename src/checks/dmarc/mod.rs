@@ -326,7 +326,10 @@ impl DmarcCheck {
 
     /// Evaluates the message of `session` (no verdict yet).
     pub async fn evaluate(&self, session: &Session) -> Evaluation {
-        let from = author_domain(&session.tx.headers);
+        let from = match session.tx.headers_truncated {
+            true => Err(FromProblem::TooManyHeaders),
+            false => author_domain(&session.tx.headers),
+        };
         let mut ev = Evaluation {
             from: from.clone(),
             result: DmarcResult::Permerror,
