@@ -53,11 +53,18 @@ crate::section_config! {
         /// Group of unix sockets (group name).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub socket_group: Option<Spanned<String>> = None,
-        /// Concurrent milter connections, 1 to 100000; more wait to be accepted.
+        /// Concurrent milter connections, 1 to 100000. One more is closed as soon as it
+        /// is accepted, so that the MTA applies its milter_default_action at once
+        /// instead of waiting for its connect timeout.
         pub max_connections: usize = 1000,
         /// Silence from the MTA after which a connection is dropped, 1s to 1d (a bare
         /// number counts seconds: deprecated).
         pub connection_timeout: TimeSpan = TimeSpan::from_secs(300),
+        /// Longest a milter connection (one SMTP session) may stay open, however busy,
+        /// 1s to 1d; then it is closed and the MTA applies milter_default_action to
+        /// the rest of that SMTP session. A client trickling a byte now and then cannot
+        /// hold a connection slot for longer.
+        pub session_timeout: TimeSpan = TimeSpan::from_secs(3600),
         /// Time sessions in flight get to finish on SIGTERM, 0s to 1h (a bare number
         /// counts seconds: deprecated).
         pub shutdown_timeout: TimeSpan = TimeSpan::from_secs(30),
@@ -79,6 +86,11 @@ impl DaemonConfig {
         check_count("max_connections", self.max_connections, 1..=100_000)?;
         self.connection_timeout.check(
             "connection_timeout",
+            TimeSpan::from_secs(1),
+            TimeSpan::from_secs(86_400),
+        )?;
+        self.session_timeout.check(
+            "session_timeout",
             TimeSpan::from_secs(1),
             TimeSpan::from_secs(86_400),
         )?;

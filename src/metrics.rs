@@ -119,6 +119,7 @@ type DecisionKey = (String, String, String, String);
 /// All metrics of the process.
 pub struct Registry {
     sessions: AtomicU64,
+    refused: AtomicU64,
     decisions: Mutex<BTreeMap<DecisionKey, u64>>,
     /// Taken only to register a check and to render; runs record through the handles.
     latency: Mutex<BTreeMap<&'static str, Arc<Histogram>>>,
@@ -163,6 +164,7 @@ impl Registry {
     pub const fn new() -> Registry {
         Registry {
             sessions: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             decisions: Mutex::new(BTreeMap::new()),
             latency: Mutex::new(BTreeMap::new()),
             check_errors: Mutex::new(BTreeMap::new()),
@@ -176,6 +178,11 @@ impl Registry {
     /// A milter connection was accepted (Postfix opens one per SMTP session).
     pub fn session_started(&self) {
         self.sessions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection closed at once because `max_connections` were open.
+    pub fn count_refused_connection(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// One decision line was logged.
@@ -303,6 +310,17 @@ impl Registry {
             out,
             "mxgate_sessions_total {}",
             self.sessions.load(Ordering::Relaxed)
+        );
+        head(
+            &mut out,
+            "mxgate_connections_refused_total",
+            "counter",
+            "Milter connections closed on arrival because max_connections were open.",
+        );
+        let _ = writeln!(
+            out,
+            "mxgate_connections_refused_total {}",
+            self.refused.load(Ordering::Relaxed)
         );
 
         head(

@@ -117,6 +117,12 @@ fn numbers_out_of_range_are_refused_with_their_line() {
             "not 999ms",
         ),
         (
+            "[daemon]\nsession_timeout = \"0s\"\n",
+            2,
+            "daemon.session_timeout",
+            "between 1s and 1d",
+        ),
+        (
             "[daemon]\nshutdown_timeout = \"2h\"\n",
             2,
             "daemon.shutdown_timeout",
@@ -253,6 +259,7 @@ fn numbers_out_of_range_are_refused_with_their_line() {
 fn every_duration_key_shows_a_string_default_with_a_unit() {
     let durations = [
         "daemon.connection_timeout",
+        "daemon.session_timeout",
         "daemon.shutdown_timeout",
         "dns.timeout",
         "dns.session_budget",

@@ -52,22 +52,62 @@ pub(super) struct MultiListener {
     control: Arc<Control>,
     backoff: Option<Pin<Box<tokio::time::Sleep>>>,
     next: usize,
+    max: usize,
+    session_timeout: Duration,
+    refused: Refused,
 }
 
 impl MultiListener {
-    pub fn new(inner: Vec<Bound>, control: Arc<Control>) -> Self {
+    pub fn new(
+        inner: Vec<Bound>,
+        control: Arc<Control>,
+        max: usize,
+        session_timeout: Duration,
+    ) -> Self {
         MultiListener {
             inner,
             control,
             backoff: None,
             next: 0,
+            max,
+            session_timeout,
+            refused: Refused::default(),
         }
     }
 }
 
-/// A connection from Postfix on either kind of socket.
+/// Connections closed at `max_connections`, logged at most every 10 s.
+#[derive(Default)]
+struct Refused {
+    since_log: u64,
+    logged: Option<tokio::time::Instant>,
+}
+
+impl Refused {
+    fn one(&mut self, max: usize) {
+        self.since_log += 1;
+        crate::metrics::global().count_refused_connection();
+        let now = tokio::time::Instant::now();
+        if self
+            .logged
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(10))
+        {
+            tracing::warn!(
+                max_connections = max,
+                refused = self.since_log,
+                "at max_connections: new connections are closed at once (the MTA applies milter_default_action)"
+            );
+            self.logged = Some(now);
+            self.since_log = 0;
+        }
+    }
+}
+
+/// A connection from Postfix on either kind of socket, until its session deadline.
 pub(super) struct Stream {
     io: StreamIo,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    expired: bool,
     _guard: Guard,
 }
 
@@ -107,9 +147,23 @@ impl indymilter::Listener for MultiListener {
             match polled {
                 Poll::Ready(Ok(io)) => {
                     self.next = i + 1;
+                    if self.control.active() >= self.max {
+                        // Dropping it closes it: Postfix sees the milter refuse at once.
+                        drop(io);
+                        self.refused.one(self.max);
+                        // Poll again: more may wait, and Pending must register the waker.
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
                     let guard = self.control.enter();
                     crate::metrics::global().session_started();
-                    return Poll::Ready(Ok(Stream { io, _guard: guard }));
+                    let deadline = Box::pin(tokio::time::sleep(self.session_timeout));
+                    return Poll::Ready(Ok(Stream {
+                        io,
+                        deadline,
+                        expired: false,
+                        _guard: guard,
+                    }));
                 }
                 Poll::Ready(Err(e)) => {
                     // EMFILE and friends: indymilter would stop the milter on an error,
@@ -141,7 +195,20 @@ impl AsyncRead for Stream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().io {
+        let this = self.get_mut();
+        // The session deadline: indymilter reads between every two commands, so a
+        // failed read ends the session however busy the MTA keeps it.
+        if this.expired || this.deadline.as_mut().poll(cx).is_ready() {
+            if !this.expired {
+                tracing::info!("session_timeout reached: closing the milter connection");
+                this.expired = true;
+            }
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "session_timeout reached",
+            )));
+        }
+        match &mut this.io {
             StreamIo::Tcp(s) => {
                 let polled = Pin::new(&mut *s).poll_read(cx, buf);
                 if let Poll::Ready(Ok(())) = polled {

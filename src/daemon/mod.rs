@@ -53,14 +53,22 @@ pub async fn serve(
             return Err(e);
         }
     };
-    let listener = MultiListener::new(bound, Arc::clone(&control));
+    let listener = MultiListener::new(
+        bound,
+        Arc::clone(&control),
+        config.daemon.max_connections,
+        config.daemon.session_timeout.get(),
+    );
     let shared = Arc::new(Shared::new(policy));
     let callbacks = milter::callbacks(Arc::clone(&shared));
     if let Some(path) = config_path {
         reload::spawn(path, Arc::clone(&shared), Arc::clone(&config), services);
     }
     let milter_config = indymilter::Config {
-        max_connections: config.daemon.max_connections,
+        // One over ours: indymilter waits for a free slot before it accepts, and a
+        // connection waiting in the backlog makes Postfix wait its connect timeout.
+        // The listener accepts it and closes it at once instead (listener.rs).
+        max_connections: config.daemon.max_connections + 1,
         connection_timeout: config.daemon.connection_timeout.get(),
         ..Default::default()
     };
