@@ -120,6 +120,7 @@ type DecisionKey = (String, String, String, String);
 pub struct Registry {
     sessions: AtomicU64,
     refused: AtomicU64,
+    scans_incomplete: Mutex<BTreeMap<&'static str, u64>>,
     decisions: Mutex<BTreeMap<DecisionKey, u64>>,
     /// Taken only to register a check and to render; runs record through the handles.
     latency: Mutex<BTreeMap<&'static str, Arc<Histogram>>>,
@@ -165,6 +166,7 @@ impl Registry {
         Registry {
             sessions: AtomicU64::new(0),
             refused: AtomicU64::new(0),
+            scans_incomplete: Mutex::new(BTreeMap::new()),
             decisions: Mutex::new(BTreeMap::new()),
             latency: Mutex::new(BTreeMap::new()),
             check_errors: Mutex::new(BTreeMap::new()),
@@ -178,6 +180,14 @@ impl Registry {
     /// A milter connection was accepted (Postfix opens one per SMTP session).
     pub fn session_started(&self) {
         self.sessions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An attachment scan that could not cover the whole message, by why (a fixed set
+    /// of names from the attachments check).
+    pub fn count_scan_incomplete(&self, why: &'static str) {
+        if let Ok(mut m) = self.scans_incomplete.lock() {
+            *m.entry(why).or_insert(0) += 1;
+        }
     }
 
     /// A connection closed at once because `max_connections` were open.
@@ -322,6 +332,21 @@ impl Registry {
             "mxgate_connections_refused_total {}",
             self.refused.load(Ordering::Relaxed)
         );
+        head(
+            &mut out,
+            "mxgate_attachment_scans_incomplete_total",
+            "counter",
+            "Attachment scans that could not cover the whole message, by why.",
+        );
+        if let Ok(m) = self.scans_incomplete.lock() {
+            for (why, n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "mxgate_attachment_scans_incomplete_total{{why=\"{}\"}} {n}",
+                    esc(why)
+                );
+            }
+        }
 
         head(
             &mut out,

@@ -678,3 +678,105 @@ async fn pathological_header_lines_are_bounded_and_do_not_hide_names() {
     };
     assert!(hit.reason.contains("x.exe"), "{}", hit.reason);
 }
+
+/// A zip archive of empty stored members named `names`: local headers, central
+/// directory, end record (what the scan reads is the directory).
+fn zip_of(names: &[String]) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut central = Vec::new();
+    for n in names {
+        let offset = data.len() as u32;
+        data.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        data.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        data.extend_from_slice(&[0; 12]); // crc, sizes
+        data.extend_from_slice(&(n.len() as u16).to_le_bytes());
+        data.extend_from_slice(&[0, 0]);
+        data.extend_from_slice(n.as_bytes());
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        central.extend_from_slice(&[0; 12]); // crc, sizes
+        central.extend_from_slice(&(n.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]); // extra, comment, disk, attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(n.as_bytes());
+    }
+    let dir_offset = data.len() as u32;
+    data.extend_from_slice(&central);
+    data.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    data.extend_from_slice(&[0, 0, 0, 0]);
+    data.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    data.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    data.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    data.extend_from_slice(&dir_offset.to_le_bytes());
+    data.extend_from_slice(&[0, 0]);
+    data
+}
+
+fn message_with_zip(zip: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(zip);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+        .collect();
+    format!(
+        "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n\
+         Content-Type: application/zip; name=\"photos.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         {}\r\n--b--\r\n",
+        lines.join("\r\n")
+    )
+    .into_bytes()
+}
+
+/// A thousand dummy members in front of a program: the listing stops at
+/// zip_max_entries, so the program is never seen; by default such an archive is
+/// refused for what it may hide, and the operator can choose otherwise.
+#[tokio::test]
+async fn an_archive_that_hides_its_tail_is_refused() {
+    let mut names: Vec<String> = (0..1000).map(|i| format!("img{i:04}.jpg")).collect();
+    names.push("evil.exe".into());
+    let hidden = message_with_zip(&zip_of(&names));
+    let Finding::Hit(hit) = run_check(&check_with(""), &hidden, None).await else {
+        panic!("an archive listed only in part passed by default")
+    };
+    assert!(
+        hit.reason.contains("more than 1000 entries"),
+        "{}",
+        hit.reason
+    );
+    let reply = hit.reply.expect("a reply");
+    assert_eq!((reply.code, reply.xcode.as_str()), (550, "5.7.1"));
+    assert!(reply.text.contains("too many files"), "{}", reply.text);
+    // Counted in the metrics, whatever the verdict.
+    let metrics = mxgate::metrics::global().render();
+    assert!(
+        metrics.contains("mxgate_attachment_scans_incomplete_total{why=\"names_unlisted\"} "),
+        "{metrics}"
+    );
+
+    assert_eq!(
+        run_check(&check_with("incomplete = \"continue\""), &hidden, None).await,
+        Finding::Pass
+    );
+    let Finding::Hit(hit) =
+        run_check(&check_with("incomplete = \"tempfail\""), &hidden, None).await
+    else {
+        panic!("tempfail passed")
+    };
+    assert_eq!(hit.reply.map(|r| r.code), Some(451));
+    // Listing the whole archive finds the program itself.
+    let Finding::Hit(hit) = run_check(&check_with("zip_max_entries = 2000"), &hidden, None).await
+    else {
+        panic!("evil.exe passed with the whole archive listed")
+    };
+    assert!(hit.reason.contains("evil.exe"), "{}", hit.reason);
+    // An archive within the limit is listed whole: harmless names pass.
+    names.truncate(1000);
+    let harmless = message_with_zip(&zip_of(&names));
+    assert_eq!(
+        run_check(&check_with(""), &harmless, None).await,
+        Finding::Pass
+    );
+}

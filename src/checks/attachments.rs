@@ -154,6 +154,12 @@ crate::check_config! {
         pub scan_zip: bool = true,
         /// Central-directory entries read per archive.
         pub zip_max_entries: ZipEntries = ZipEntries(1000),
+        /// A message whose names could not all be listed (a zip with more than
+        /// `zip_max_entries` entries, more names than one scan keeps), with no blocked
+        /// name among those listed: reject (550 5.7.1), tempfail or continue. Reject by
+        /// default: a thousand dummy files cost a sender nothing, and what they hide
+        /// is unknown.
+        pub incomplete: Fallback = Fallback::Reject,
     }
 }
 
@@ -339,7 +345,28 @@ fn judge_scan(s: &Settings, scan: &Scan, cut: Incomplete) -> Judged {
             note: None,
         };
     }
+    count_incomplete(scan, cut);
     let mut notes = Vec::new();
+    if !scan.unlisted.is_empty() {
+        let why = format!("not listed whole: {}", scan.unlisted.join("; "));
+        if let Some(hit) = fallback_hit(
+            s.cfg.incomplete,
+            why.clone(),
+            Reply::new(
+                550,
+                "5.7.1",
+                "Attachments not accepted: an archive has too many files to check",
+            ),
+            Reply::new(
+                451,
+                "4.7.1",
+                "Attachments not checked: an archive has too many files to check",
+            ),
+        ) {
+            return hit;
+        }
+        notes.push(why);
+    }
     if !scan.malformed.is_empty() {
         let why = format!("malformed MIME: {}", scan.malformed.join("; "));
         if let Some(hit) = fallback_hit(
@@ -382,6 +409,23 @@ fn judge_scan(s: &Settings, scan: &Scan, cut: Incomplete) -> Judged {
     Judged {
         finding: Finding::Pass,
         note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
+}
+
+/// Counts each way the scan was incomplete, whatever the verdict.
+fn count_incomplete(scan: &Scan, cut: Incomplete) {
+    let m = crate::metrics::global();
+    let kinds = [
+        (cut.body, "body_over_max_scan_bytes"),
+        (cut.header, "header_over_bound"),
+        (!scan.unlisted.is_empty(), "names_unlisted"),
+        (!scan.malformed.is_empty(), "malformed"),
+        (!scan.limited.is_empty(), "decode_limit"),
+    ];
+    for (hit, kind) in kinds {
+        if hit {
+            m.count_scan_incomplete(kind);
+        }
     }
 }
 

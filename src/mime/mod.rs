@@ -89,7 +89,12 @@ pub struct Scan {
     pub names: Vec<Found>,
     /// Why the structure is malformed (empty: well-formed as far as we read).
     pub malformed: Vec<String>,
-    /// What was left unread because of a limit (depth is "malformed"; this is the
-    /// decode budget, the name cap and zip entry caps).
+    /// What was left unread because of a size limit (depth is "malformed"; this is
+    /// the decode budget and an archive cut off with the body).
     pub limited: Vec<String>,
+    /// Names that exist but were not listed: an archive with more entries than
+    /// `zip_max_entries`, names past the cap of one message. Unlike a size limit this
+    /// is what a sender controls for free (a thousand dummy files in front of one
+    /// executable), so the check judges it on its own (`incomplete`).
+    pub unlisted: Vec<String>,
 }

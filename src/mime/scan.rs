@@ -81,12 +81,18 @@ impl Cx<'_> {
         }
     }
 
+    fn unlisted(&mut self, why: String) {
+        if self.out.unlisted.len() < MAX_PROBLEMS && !self.out.unlisted.contains(&why) {
+            self.out.unlisted.push(why);
+        }
+    }
+
     fn push(&mut self, name: String, source: Source, depth: usize) {
         if name.trim().is_empty() {
             return;
         }
         if self.out.names.len() >= MAX_NAMES {
-            self.limited(format!("more than {MAX_NAMES} attachment names"));
+            self.unlisted(format!("more than {MAX_NAMES} attachment names"));
             return;
         }
         let f = Found {
@@ -222,7 +228,7 @@ impl Cx<'_> {
             match zip::members(&data, self.limits.zip_max_entries) {
                 Ok(list) => {
                     if list.more {
-                        self.limited(format!(
+                        self.unlisted(format!(
                             "zip {:?} has more than {} entries",
                             crate::text::printable(&archive, 80),
                             self.limits.zip_max_entries
