@@ -86,12 +86,14 @@ roots() { awk '!seen[$0]++' < <(printf '%s\n' / /run /tmp /var/tmp /dev/shm /var
 # there would be owned by its uid, which the purge check looks for everywhere.
 # /var/cache/man is man-db's cache of formatted pages: `man mxgate.toml` (anyone reading the
 # page while the package is installed) writes one there, and man-db, not the package, owns
-# and expires it.
+# and expires it. Cargo build directories (*/target) are left out too: a build of another
+# checkout on the same machine writes mxgate-* objects there while this runs.
 named_mxgate() {
     local r
     for r in $(roots); do
         [[ -d $r ]] && find "$r" -xdev \( -path /proc -o -path /sys -o -path /tmp -o -path /var/tmp \
-            -o -path /dev/shm -o -path /var/cache/man -o -path "$REPO" \) -prune -o -iname '*mxgate*' -print 2>/dev/null
+            -o -path /dev/shm -o -path /var/cache/man -o -path "$REPO" -o -path '*/target' \) -prune \
+            -o -iname '*mxgate*' -print 2>/dev/null
     done | sort -u
 }
 named_mxgate >"$T/named.before"
