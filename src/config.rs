@@ -249,13 +249,92 @@ pub struct Config {
 
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        path: path.to_owned(),
-        line: None,
-        key: None,
-        message: format!("cannot read: {e}"),
-    })?;
+    let text = read_text(path)?;
     parse(&text, path)
+}
+
+/// Most bytes a config file may have: far more than any real one, little enough that
+/// pointing `--config` at a device cannot fill the memory.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The text of a config file: a regular file (a FIFO would block the start, a device
+/// would be read forever) of at most [`MAX_CONFIG_BYTES`], in UTF-8 with LF or CRLF
+/// line ends; each refusal names the file and, where there is one, the line.
+pub fn read_text(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read as _;
+    let err = |line: Option<usize>, message: String| ConfigError {
+        path: path.to_owned(),
+        line,
+        key: None,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(None, format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err(None, "not a regular file".into()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| err(None, format!("cannot read: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(None, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(err(
+            None,
+            format!("larger than {} MiB", MAX_CONFIG_BYTES >> 20),
+        ));
+    }
+    let line_at = |offset: usize| line_of_bytes(&bytes, offset);
+    let text = match String::from_utf8(bytes.clone()) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return Err(err(
+                Some(line_at(at)),
+                format!("not valid UTF-8 (byte {at} of the file); TOML is UTF-8"),
+            ));
+        }
+    };
+    // TOML ends lines with LF or CRLF; a file with bare CRs (old Mac line ends) would
+    // read as one long line.
+    if let Some(at) = text
+        .as_bytes()
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'))
+    {
+        return Err(err(
+            Some(line_at(at)),
+            "a carriage return without a line feed: TOML lines end with LF or CRLF (convert the file, e.g. with tr '\\r' '\\n')".into(),
+        ));
+    }
+    Ok(text)
+}
+
+fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// A TOML error's own words, or, where the parser gives none (a value missing at the
+/// end of the file, a NUL in a comment), what stands at its position.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let m = e.message().trim();
+    if !m.is_empty() {
+        return m.to_owned();
+    }
+    let at = e.span().map_or(text.len(), |s| s.start.min(text.len()));
+    match text.get(at..).map(|rest| rest.chars().next()) {
+        Some(None) => "the file ends where a value or a line end is expected".into(),
+        Some(Some(c)) if c.is_control() => format!(
+            "control character U+{:04X} is not allowed here (not even in a comment)",
+            c as u32
+        ),
+        Some(Some(c)) => format!("unexpected {c:?}"),
+        None => "not valid TOML here".into(),
+    }
 }
 
 /// Parses and validates config text; `path` is only used in messages. Deprecated
@@ -321,7 +400,7 @@ fn parse_checked(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     };
     let mut config: Config = toml::from_str(text)
-        .map_err(|e: toml::de::Error| err_at(e.span(), None, e.message().trim().to_owned()))?;
+        .map_err(|e: toml::de::Error| err_at(e.span(), None, toml_message(&e, text)))?;
 
     config.listen = config
         .daemon
@@ -412,7 +491,7 @@ fn parse_checked(text: &str, path: &Path) -> Result<Config, ConfigError> {
             ));
         };
         let Some(section) = (reg.parse)(text)
-            .map_err(|e: toml::de::Error| err_at(e.span(), None, e.message().trim().to_owned()))?
+            .map_err(|e: toml::de::Error| err_at(e.span(), None, toml_message(&e, text)))?
         else {
             continue;
         };
@@ -643,6 +722,63 @@ mod tests {
 
     fn parse_str(s: &str) -> Result<Config, ConfigError> {
         parse(s, Path::new("test.toml"))
+    }
+
+    /// `load` of a file holding `bytes`: the error, as printed.
+    fn load_error(bytes: &[u8]) -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.toml");
+        std::fs::write(&path, bytes).expect("write");
+        let e = load(&path).expect_err("loads");
+        e.to_string()
+            .replace(&dir.path().display().to_string(), "DIR")
+    }
+
+    #[test]
+    fn unreadable_files_are_named_with_their_line() {
+        assert_eq!(
+            load_error(b"[daemon]\nlog_level = \"info\xff\"\n"),
+            "DIR/m.toml:2: not valid UTF-8 (byte 26 of the file); TOML is UTF-8"
+        );
+        let cr = load_error(b"[daemon]\rlog_level = \"info\"\r");
+        assert!(
+            cr.starts_with("DIR/m.toml:1: a carriage return without a line feed"),
+            "{cr}"
+        );
+        // CRLF is TOML.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let crlf = dir.path().join("crlf.toml");
+        std::fs::write(&crlf, b"[daemon]\r\nlog_level = \"debug\"\r\n").expect("write");
+        assert_eq!(load(&crlf).expect("CRLF loads").daemon.log_level, "debug");
+        assert_eq!(
+            load_error(b"[daemon]\nlog_level ="),
+            "DIR/m.toml:2: daemon.log_level: the file ends where a value or a line end is expected"
+        );
+        assert_eq!(
+            load_error(b"[daemon]\n# a \0 nul\n"),
+            "DIR/m.toml:2: control character U+0000 is not allowed here (not even in a comment)"
+        );
+        let big = vec![b'#'; MAX_CONFIG_BYTES as usize + 1];
+        assert_eq!(load_error(&big), "DIR/m.toml: larger than 4 MiB");
+    }
+
+    #[test]
+    fn devices_and_fifos_are_refused_without_reading() {
+        let e = load(Path::new("/dev/zero")).expect_err("/dev/zero loads");
+        assert_eq!(e.to_string(), "/dev/zero: not a regular file");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("fifo.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo (coreutils) runs");
+        assert!(made.success(), "mkfifo failed");
+        // Opening a FIFO without a writer would block this test forever.
+        let e = load(&fifo).expect_err("a FIFO loads");
+        assert!(
+            e.to_string().ends_with("fifo.toml: not a regular file"),
+            "{e}"
+        );
     }
 
     #[test]
