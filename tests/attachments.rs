@@ -16,6 +16,7 @@ use mxgate::session::{Session, Stage};
 use std::path::{Path, PathBuf};
 use support::corpus::{files, split_message};
 use support::daemon::{replay, session_file};
+use support::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Expect {
@@ -520,21 +521,6 @@ fn body_limit_follows_the_scan_limit() {
     assert_eq!(check_with("").stages(), &[Stage::Eom]);
 }
 
-/// xorshift64*: deterministic, so a failure can be replayed from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Mutates `data` with byte flips, insertions of MIME-significant tokens, deletions,
 /// duplications and splices of other corpus messages.
 fn mutate(rng: &mut Rng, data: &mut Vec<u8>, others: &[Case]) {
@@ -621,7 +607,7 @@ fn randomized_mutations_never_panic() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5EED_1234_ABCD);
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let limits = [
         Limits::default(),
         Limits {

@@ -6,21 +6,10 @@
 //!
 //! `MXGATE_CONFIG_MUTATIONS` sets how many (default 2200), `MXGATE_CONFIG_SEED` the seed.
 
+mod support;
+
 use std::path::Path;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use support::rng::Rng;
 
 const VALUES: &[&str] = &[
     "0",
@@ -109,7 +98,7 @@ fn mutated_configs_are_refused_with_a_place_never_a_panic() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0xC0_F1_6E);
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let (mut refused, mut with_line) = (0, 0);
     for i in 0..n {
         let text = mutate(&mut rng, &bases[i % bases.len()]);

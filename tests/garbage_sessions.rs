@@ -5,31 +5,16 @@
 //!
 //! `MXGATE_GARBAGE_SESSIONS` sets how many (default 2000), `MXGATE_GARBAGE_SEED` the seed.
 
+mod support;
+
 use indymilter_test::TestConnection;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use support::rng::Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
 
 /// One milter packet: length, command, payload.
 fn packet(cmd: u8, payload: &[u8]) -> Vec<u8> {
@@ -61,18 +46,18 @@ fn piece(rng: &mut Rng) -> Vec<u8> {
         5 => packet(b'L', b"Content-Type\0multipart/mixed; boundary=x\0"),
         // Macros: stage, then name/value pairs, often unterminated.
         6 => {
-            let n = rng.below(40) as usize;
+            let n = rng.below(40);
             let mut payload = vec![b'C'];
             payload.extend(rng.bytes(n));
             packet(b'D', &payload)
         }
         7 => {
-            let n = rng.below(3000) as usize;
+            let n = rng.below(3000);
             packet(b'B', &rng.bytes(n))
         }
         8 => {
-            let cmd = COMMANDS[rng.below(COMMANDS.len() as u64) as usize];
-            let n = rng.below(200) as usize;
+            let cmd = COMMANDS[rng.below(COMMANDS.len())];
+            let n = rng.below(200);
             packet(cmd, &rng.bytes(n))
         }
         _ => packet(b'E', b""),
@@ -83,13 +68,13 @@ fn garbage(rng: &mut Rng) -> Vec<u8> {
     match rng.below(8) {
         // Pure noise.
         0 => {
-            let n = rng.below(4096) as usize;
+            let n = rng.below(4096);
             rng.bytes(n)
         }
         // An absurd length (up to 4 GiB announced), then a little.
         1 => {
             let mut p = (rng.next() as u32 | 0x8000_0000).to_be_bytes().to_vec();
-            let n = rng.below(64) as usize;
+            let n = rng.below(64);
             p.extend(rng.bytes(n));
             p
         }
@@ -97,7 +82,7 @@ fn garbage(rng: &mut Rng) -> Vec<u8> {
         2 => vec![0, 0, 0, 0],
         // A broken negotiation: short, wrong version, or options nobody has.
         3 => {
-            let n = rng.below(12) as usize;
+            let n = rng.below(12);
             packet(b'O', &rng.bytes(n))
         }
         // A session of plausible pieces in random order, cut at a random byte.
@@ -109,7 +94,7 @@ fn garbage(rng: &mut Rng) -> Vec<u8> {
             for _ in 0..rng.below(12) {
                 s.extend(piece(rng));
             }
-            let cut = rng.below(s.len() as u64 + 1) as usize;
+            let cut = rng.below(s.len() + 1);
             if rng.below(3) == 0 {
                 s.truncate(cut);
             }
@@ -141,7 +126,7 @@ async fn garbage_never_panics_and_real_sessions_go_on() {
     let milter = mxgate::daemon::Embedded::start(cfg).await.expect("start");
     let socket = milter.socket_path().to_owned();
 
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let inputs: Vec<(Vec<u8>, bool)> = (0..n)
         .map(|_| (garbage(&mut rng), rng.below(2) == 0))
         .collect();
