@@ -277,11 +277,18 @@ impl<T: TableFormat> MapFile<T> {
 }
 
 fn load<T: TableFormat>(path: &Path) -> Result<T, MapError> {
-    let text = std::fs::read_to_string(path).map_err(|e| MapError {
+    let err = |message: String| MapError {
         path: path.to_owned(),
         line: None,
-        message: format!("cannot read: {e}"),
-    })?;
+        message,
+    };
+    // A FIFO would block the start (or a reload) until someone writes to it, and a
+    // device would be read forever.
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err("not a regular file".into()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
     T::parse(&text, path)
 }
 
@@ -370,6 +377,19 @@ mod tests {
         );
         assert_eq!(t.get("@example.org").unwrap().line, 5);
         assert!(t.get("other").is_none());
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let e = MapFile::<KeyTable>::open(Path::new("/dev/zero"))
+            .err()
+            .expect("/dev/zero opens as a map");
+        assert_eq!(e.to_string(), "/dev/zero: not a regular file");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = MapFile::<KeyTable>::open(dir.path())
+            .err()
+            .expect("a directory opens as a map");
+        assert!(e.to_string().ends_with(": not a regular file"), "{e}");
     }
 
     #[test]
