@@ -599,14 +599,8 @@ fn mutate(rng: &mut Rng, data: &mut Vec<u8>, others: &[Case]) {
 #[test]
 fn randomized_mutations_never_panic() {
     let cases = corpus();
-    let iterations: usize = std::env::var("MXGATE_MUTATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3000);
-    let seed: u64 = std::env::var("MXGATE_MUTATION_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5EED_1234_ABCD);
+    let iterations: usize = support::rng::env_or("MXGATE_MUTATIONS", 3000);
+    let seed: u64 = support::rng::env_or("MXGATE_MUTATION_SEED", 0x5EED_1234_ABCD);
     let mut rng = Rng::new(seed);
     let limits = [
         Limits::default(),

@@ -90,14 +90,8 @@ fn mutated_configs_are_refused_with_a_place_never_a_panic() {
         // The bench config names a directory to fill in; any path parses.
         .map(|t| t.replace("@DIR@", "/nonexistent"))
         .collect();
-    let n: usize = std::env::var("MXGATE_CONFIG_MUTATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2200);
-    let seed: u64 = std::env::var("MXGATE_CONFIG_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0xC0_F1_6E);
+    let n: usize = support::rng::env_or("MXGATE_CONFIG_MUTATIONS", 2200);
+    let seed: u64 = support::rng::env_or("MXGATE_CONFIG_SEED", 0xC0_F1_6E);
     let mut rng = Rng::new(seed);
     let (mut refused, mut with_line) = (0, 0);
     for i in 0..n {

@@ -113,14 +113,8 @@ async fn garbage_never_panics_and_real_sessions_go_on() {
         default_hook(info);
     }));
 
-    let n: usize = std::env::var("MXGATE_GARBAGE_SESSIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    let seed: u64 = std::env::var("MXGATE_GARBAGE_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x6A7B_A6E5);
+    let n: usize = support::rng::env_or("MXGATE_GARBAGE_SESSIONS", 2000);
+    let seed: u64 = support::rng::env_or("MXGATE_GARBAGE_SEED", 0x6A7B_A6E5);
     let text = "[daemon]\nmax_connections = 100\n\n[checks.helo]\n\n[checks.attachments]\n";
     let cfg = mxgate::config::parse(text, Path::new("t.toml")).expect("config");
     let milter = mxgate::daemon::Embedded::start(cfg).await.expect("start");
